@@ -1,0 +1,71 @@
+import ImbalanceRandom
+
+/// The one contract every layer follows (as Caffe's `Layer`): shapes are fixed at
+/// `outputShape(for:)`, `forward` maps input to output, and `backward` maps the output
+/// gradient to parameter gradients and, only when asked, to the input gradient.
+///
+/// Layers own their scratch buffers and size them for the largest batch they are set up
+/// with, so that steady-state training allocates nothing.
+public protocol Layer: AnyObject {
+    var name: String { get }
+    var parameters: [Parameter] { get }
+    /// Output shape for an input shape (N first); also sizes internal buffers for N.
+    func outputShape(for input: [Int]) -> [Int]
+    func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext)
+    /// Writes parameter gradients (overwriting) and, when `inputGradient` is non-nil, the
+    /// gradient with respect to the input (overwriting).
+    func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
+                  inputGradient: Tensor?)
+    /// Initialises parameters (Xavier, MSRA, zeros...) from an explicit stream.
+    func initialize(using rng: inout RandomStream)
+}
+
+/// What a forward pass may depend on besides its input: training vs inference, and the
+/// dropout stream (kept separate from every other random stream).
+public struct ForwardContext {
+    public var training: Bool
+    public var dropoutRNG: RandomStream
+    public init(training: Bool, dropoutRNG: RandomStream) {
+        self.training = training; self.dropoutRNG = dropoutRNG
+    }
+}
+
+public extension Layer {
+    var parameters: [Parameter] { [] }
+    func initialize(using rng: inout RandomStream) {}
+}
+
+/// Weight initialisers, as Caffe's fillers.
+public enum Initializer {
+    /// Caffe's "xavier" filler: U(-a, a) with a = sqrt(3 / fan_in), where
+    /// fan_in = count / num_output.
+    public static func xavierUniform(_ t: Tensor, fanIn: Int, rng: inout RandomStream) {
+        let a = Float((3.0 / Double(fanIn)).squareRoot())
+        for i in 0..<t.count { t[i] = (2 * rng.uniformFloat() - 1) * a }
+    }
+
+    /// Caffe's "msra" filler (He et al.): N(0, 2 / fan_in) by Box-Muller on the stream.
+    public static func msraNormal(_ t: Tensor, fanIn: Int, rng: inout RandomStream) {
+        let std = (2.0 / Double(fanIn)).squareRoot()
+        var i = 0
+        while i < t.count {
+            let u1 = max(rng.uniformDouble(), 1e-300), u2 = rng.uniformDouble()
+            let r = (-2 * _log(u1)).squareRoot()
+            t[i] = Float(r * _cos(2 * Double.pi * u2) * std)
+            if i + 1 < t.count { t[i + 1] = Float(r * _sin(2 * Double.pi * u2) * std) }
+            i += 2
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
+#else
+import Foundation
+@inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Foundation.sin(x) }
+#endif

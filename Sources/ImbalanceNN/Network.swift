@@ -1,0 +1,110 @@
+import ImbalanceRandom
+
+/// A feed-forward chain of layers with every activation and gradient buffer allocated once
+/// per batch size and reused for every step.
+///
+/// Backward stops at the first layer that has a trainable parameter: layers below it
+/// (all of them, in two-phase training's phase 2) get no gradient computed at all, and the
+/// input gradient of the network itself is never computed.
+public final class Network {
+    public let name: String
+    public let layers: [Layer]
+    public let inputShape: [Int]   // (C, H, W)
+    private(set) var activations: [Tensor] = []   // activations[0] is the input
+    private(set) var gradients: [Tensor] = []     // gradients[i] is dL/d activations[i]
+    private var batchCapacity = 0
+
+    public init(name: String, inputShape: [Int], layers: [Layer]) {
+        self.name = name; self.inputShape = inputShape; self.layers = layers
+    }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var input: Tensor { activations[0] }
+    public var output: Tensor { activations[activations.count - 1] }
+    public var outputGradient: Tensor { gradients[gradients.count - 1] }
+
+    public func initialize(using rng: inout RandomStream) {
+        for layer in layers { layer.initialize(using: &rng) }
+    }
+
+    /// Sizes every buffer for batches of up to `batch` images. Cheap when nothing changes.
+    public func prepare(batch: Int) {
+        if batch <= batchCapacity {
+            if activations[0].shape[0] != batch { setShapes(batch: batch, allocate: false) }
+            return
+        }
+        batchCapacity = batch
+        setShapes(batch: batch, allocate: true)
+    }
+
+    private func setShapes(batch: Int, allocate: Bool) {
+        var shape = [batch] + inputShape
+        var shapes = [shape]
+        for layer in layers {
+            shape = layer.outputShape(for: shape)
+            shapes.append(shape)
+        }
+        if allocate {
+            activations = shapes.map { Tensor(shape: $0) }
+            gradients = shapes.map { Tensor(shape: $0) }
+        } else {
+            for (i, s) in shapes.enumerated() {
+                activations[i].reshape(s); gradients[i].reshape(s)
+            }
+        }
+    }
+
+    /// Runs the layers on `input` (already written into `self.input`) and returns the output.
+    @discardableResult
+    public func forward(context: inout ForwardContext) -> Tensor {
+        for (i, layer) in layers.enumerated() {
+            layer.forward(activations[i], into: activations[i + 1], context: &context)
+        }
+        return output
+    }
+
+    /// Index of the lowest layer with a trainable parameter, or nil if all are frozen.
+    public var firstTrainableLayer: Int? {
+        layers.firstIndex { $0.parameters.contains { $0.isTrainable } }
+    }
+
+    /// Back-propagates `outputGradient` (already written) down to the lowest trainable layer.
+    public func backward() {
+        guard let lowest = firstTrainableLayer else { return }
+        var i = layers.count - 1
+        while i >= lowest {
+            layers[i].backward(input: activations[i], output: activations[i + 1],
+                               outputGradient: gradients[i + 1],
+                               inputGradient: i > lowest ? gradients[i] : nil)
+            i -= 1
+        }
+    }
+
+    /// Freezes every parameter except those of the named layers (two-phase training).
+    public func freezeAll(except trainable: Set<String>) {
+        for layer in layers {
+            for p in layer.parameters { p.isTrainable = trainable.contains(layer.name) }
+        }
+    }
+
+    public func unfreezeAll() {
+        for p in parameters { p.isTrainable = true }
+    }
+
+    /// Multiply-accumulates of one forward pass for one image, for throughput reports.
+    public var forwardMACsPerImage: Int {
+        var shape = [1] + inputShape
+        var macs = 0
+        for layer in layers {
+            let out = layer.outputShape(for: shape)
+            if let conv = layer as? Convolution {
+                macs += out.reduce(1, *) * conv.inputChannels * conv.kernel * conv.kernel
+            } else if let fc = layer as? FullyConnected {
+                macs += fc.inputs * fc.outputs
+            }
+            shape = out
+        }
+        if batchCapacity > 0 { setShapes(batch: activations[0].shape[0], allocate: false) }
+        return macs
+    }
+}

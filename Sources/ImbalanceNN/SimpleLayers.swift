@@ -1,0 +1,191 @@
+import ImbalanceKernels
+import ImbalanceRandom
+
+/// Max pooling with the argmax kept for backward. (N, C, H, W) -> (N, C, OH, OW) with
+/// Caffe's ceil output rule.
+public final class MaxPool: Layer {
+    public let name: String
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    private var geometry: PoolGeometry?
+    private var argmax: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private var argmaxCapacity = 1
+
+    public init(name: String, kernel: Int, stride: Int, padding: Int = 0) {
+        self.name = name; self.kernel = kernel; self.stride = stride; self.padding = padding
+    }
+
+    deinit { argmax.deallocate() }
+
+    public func outputShape(for input: [Int]) -> [Int] {
+        precondition(input.count == 4, "\(name): expected (N, C, H, W), got \(input)")
+        let g = PoolGeometry(channels: input[1], height: input[2], width: input[3],
+                             kernel: kernel, stride: stride, pad: padding)
+        geometry = g
+        let need = input[0] * input[1] * g.outHeight * g.outWidth
+        if need > argmaxCapacity {
+            argmax.deallocate()
+            argmax = .allocate(capacity: need)
+            argmaxCapacity = need
+        }
+        return [input[0], input[1], g.outHeight, g.outWidth]
+    }
+
+    public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
+        guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
+        maxPoolForward(input.pointer, images: input.shape[0], g, output.pointer, argmax)
+    }
+
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
+                         inputGradient: Tensor?) {
+        guard let g = geometry, let dX = inputGradient else { return }
+        maxPoolBackward(outputGradient.pointer, images: input.shape[0], g, argmax, dX.pointer)
+    }
+}
+
+/// max(0, x), elementwise. The gradient passes where the output is positive.
+public final class ReLU: Layer {
+    public let name: String
+    public init(name: String) { self.name = name }
+
+    public func outputShape(for input: [Int]) -> [Int] { input }
+
+    public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
+        let x = input.pointer, y = output.pointer
+        for i in 0..<input.count { y[i] = x[i] > 0 ? x[i] : 0 }
+    }
+
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
+                         inputGradient: Tensor?) {
+        guard let dX = inputGradient else { return }
+        let y = output.pointer, dy = outputGradient.pointer, dx = dX.pointer
+        for i in 0..<output.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+    }
+}
+
+/// Fully connected layer (Caffe's InnerProduct): y = x W^T + b.
+/// Input (N, ...) is read as (N, D) with D the product of the other dimensions;
+/// weights (O, D), bias (O); output (N, O).
+public final class FullyConnected: Layer {
+    public let name: String
+    public let outputs: Int
+    public let inputs: Int
+    public let weight: Parameter
+    public let bias: Parameter
+    private var onesCapacity = 0
+    private var ones: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+
+    public init(name: String, inputs: Int, outputs: Int, biasLearningRateMultiplier: Float = 1) {
+        self.name = name; self.inputs = inputs; self.outputs = outputs
+        weight = Parameter(name: "\(name).weight", shape: [outputs, inputs])
+        bias = Parameter(name: "\(name).bias", shape: [outputs],
+                         learningRateMultiplier: biasLearningRateMultiplier)
+    }
+
+    deinit { ones.deallocate() }
+
+    public var parameters: [Parameter] { [weight, bias] }
+
+    public func initialize(using rng: inout RandomStream) {
+        Initializer.xavierUniform(weight.value, fanIn: inputs, rng: &rng)
+        bias.value.zero()
+    }
+
+    public func outputShape(for input: [Int]) -> [Int] {
+        let d = input.dropFirst().reduce(1, *)
+        precondition(d == inputs, "\(name): expected \(inputs) inputs per example, got \(input)")
+        if input[0] > onesCapacity {
+            ones.deallocate()
+            ones = .allocate(capacity: input[0])
+            ones.initialize(repeating: 1, count: input[0])
+            onesCapacity = input[0]
+        }
+        return [input[0], outputs]
+    }
+
+    public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
+        let n = input.shape[0]
+        // Bias first, then the GEMM accumulates onto it.
+        let y = output.pointer, b = bias.value.pointer
+        for i in 0..<n { (y + i * outputs).update(from: b, count: outputs) }
+        BLAS.sgemm(transA: false, transB: true, m: n, n: outputs, k: inputs, alpha: 1,
+                   a: input.pointer, lda: inputs, b: weight.value.pointer, ldb: inputs,
+                   beta: 1, c: y, ldc: outputs)
+    }
+
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
+                         inputGradient: Tensor?) {
+        let n = input.shape[0]
+        if weight.isTrainable {
+            // dW (O, D) = dY^T (O, N) * X (N, D)
+            BLAS.sgemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1,
+                       a: outputGradient.pointer, lda: outputs, b: input.pointer, ldb: inputs,
+                       beta: 0, c: weight.gradient.pointer, ldc: inputs)
+        }
+        if bias.isTrainable {
+            let db = bias.gradient.pointer, dy = outputGradient.pointer
+            db.update(repeating: 0, count: outputs)
+            for i in 0..<n {
+                let row = dy + i * outputs
+                for o in 0..<outputs { db[o] += row[o] }
+            }
+        }
+        if let dX = inputGradient {
+            // dX (N, D) = dY (N, O) * W (O, D)
+            BLAS.sgemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1,
+                       a: outputGradient.pointer, lda: outputs, b: weight.value.pointer,
+                       ldb: inputs, beta: 0, c: dX.pointer, ldc: inputs)
+        }
+    }
+}
+
+/// Inverted dropout: in training, zero each element with probability p and scale the
+/// survivors by 1/(1-p), so inference is the identity and needs no rescaling.
+/// The mask comes from the context's dropout stream only.
+public final class Dropout: Layer {
+    public let name: String
+    public let probability: Float
+    private var mask = Tensor(shape: [0])
+    private var lastWasTraining = false
+
+    public init(name: String, probability: Float) {
+        precondition(probability >= 0 && probability < 1, "dropout probability must be in [0, 1)")
+        self.name = name; self.probability = probability
+    }
+
+    public func outputShape(for input: [Int]) -> [Int] {
+        let count = input.reduce(1, *)
+        if mask.capacity < count { mask = Tensor(shape: [count]) }
+        mask.reshape([count])
+        return input
+    }
+
+    public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
+        let x = input.pointer, y = output.pointer, count = input.count
+        lastWasTraining = context.training
+        guard context.training, probability > 0 else {
+            y.update(from: x, count: count)
+            return
+        }
+        let scale = 1 / (1 - probability)
+        let m = mask.pointer
+        for i in 0..<count {
+            let keep: Float = context.dropoutRNG.uniformFloat() >= probability ? scale : 0
+            m[i] = keep
+            y[i] = x[i] * keep
+        }
+    }
+
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
+                         inputGradient: Tensor?) {
+        guard let dX = inputGradient else { return }
+        let count = input.count
+        if !lastWasTraining || probability == 0 {
+            dX.pointer.update(from: outputGradient.pointer, count: count)
+            return
+        }
+        let m = mask.pointer, dy = outputGradient.pointer, dx = dX.pointer
+        for i in 0..<count { dx[i] = dy[i] * m[i] }
+    }
+}

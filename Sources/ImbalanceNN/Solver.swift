@@ -1,0 +1,75 @@
+/// Learning-rate schedules, with Caffe's definitions (t is the 0-based iteration).
+public enum LearningRatePolicy: Sendable, Equatable, Codable {
+    /// base
+    case fixed
+    /// base * (1 + gamma * t)^(-power)  (LeNet: gamma 1e-4, power 0.75)
+    case inverse(gamma: Double, power: Double)
+    /// base * gamma^(number of milestones <= t)  (All-CNN: x0.1 at 40k, 50k, 60k)
+    case multistep(milestones: [Int], gamma: Double)
+    /// base * (1 - t / maxIterations)^power; power 1 is linear decay to 0 (ResNet-10).
+    case polynomial(maxIterations: Int, power: Double)
+
+    public func rate(base: Double, iteration t: Int) -> Double {
+        switch self {
+        case .fixed:
+            return base
+        case let .inverse(gamma, power):
+            return base * pow(1 + gamma * Double(t), -power)
+        case let .multistep(milestones, gamma):
+            return base * pow(gamma, Double(milestones.filter { $0 <= t }.count))
+        case let .polynomial(maxIterations, power):
+            return base * pow(max(0, 1 - Double(t) / Double(maxIterations)), power)
+        }
+    }
+
+    /// A short human-readable name, for records and progress lines.
+    public var description: String {
+        switch self {
+        case .fixed: return "fixed"
+        case let .inverse(g, p): return "inv(gamma=\(g),power=\(p))"
+        case let .multistep(m, g): return "multistep(\(m.map(String.init).joined(separator: ",")),gamma=\(g))"
+        case let .polynomial(m, p): return "poly(max=\(m),power=\(p))"
+        }
+    }
+}
+
+/// Stochastic gradient descent with momentum and L2 weight decay, exactly Caffe's update:
+///   g <- grad + weightDecay * decayMult * w
+///   v <- momentum * v + lr * lrMult * g
+///   w <- w - v
+/// Momentum buffers are allocated once per parameter. Frozen parameters are skipped.
+public final class SGD {
+    public let parameters: [Parameter]
+    public var momentum: Float
+    public var weightDecay: Float
+    private let history: [Tensor]
+
+    public init(parameters: [Parameter], momentum: Float, weightDecay: Float) {
+        self.parameters = parameters; self.momentum = momentum; self.weightDecay = weightDecay
+        history = parameters.map { Tensor(shape: $0.value.shape) }
+    }
+
+    public func step(learningRate: Double) {
+        for (p, v) in zip(parameters, history) where p.isTrainable {
+            let lr = Float(learningRate) * p.learningRateMultiplier
+            let decay = weightDecay * p.decayMultiplier
+            let w = p.value.pointer, g = p.gradient.pointer, h = v.pointer
+            let mom = momentum
+            for i in 0..<p.value.count {
+                h[i] = mom * h[i] + lr * (g[i] + decay * w[i])
+                w[i] -= h[i]
+            }
+        }
+    }
+
+    /// Clears the momentum (a new phase starts from rest, as a new Caffe solver would).
+    public func resetMomentum() {
+        for v in history { v.zero() }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
