@@ -8,7 +8,7 @@ public enum SoftmaxCrossEntropy {
     /// logits (N, K) -> probabilities (N, K), returns the loss and writes dL/dlogits.
     /// Any buffer may be nil when not needed.
     @discardableResult
-    public static func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+    public static func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int>,
                                 batch n: Int, classes k: Int, classWeights: [Float]? = nil,
                                 probabilities: UnsafeMutablePointer<Float>?,
                                 logitsGradient: UnsafeMutablePointer<Float>?) -> Double {

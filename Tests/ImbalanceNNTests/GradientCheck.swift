@@ -141,7 +141,7 @@ final class GradientCheckTests: XCTestCase {
         let n = 5, k = 4
         var rng = RandomStream(seed: 3)
         var logits = (0..<(n * k)).map { _ in 4 * rng.uniformFloat() - 2 }
-        let labels: [Int32] = [0, 3, 1, 2, 3]
+        let labels: [Int] = [0, 3, 1, 2, 3]
         var grad = [Float](repeating: 0, count: n * k)
         func loss(_ l: [Float]) -> Double {
             l.withUnsafeBufferPointer { lp in labels.withUnsafeBufferPointer { yp in
@@ -170,7 +170,7 @@ final class GradientCheckTests: XCTestCase {
 
     func testSoftmaxIsStableForHugeLogits() {
         let logits: [Float] = [1000, -1000, 999, 0]
-        let labels: [Int32] = [2]
+        let labels: [Int] = [2]
         var probs = [Float](repeating: 0, count: 4)
         let l = logits.withUnsafeBufferPointer { lp in labels.withUnsafeBufferPointer { yp in
             probs.withUnsafeMutableBufferPointer { pp in

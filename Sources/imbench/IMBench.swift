@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `imbench`: the command-line interface of ImbalanceBench.
+@main
+struct IMBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "imbench",
+        abstract: "Class-imbalance benchmarks for CNNs on the CPU (Buda, Maki & Mazurowski 2018).",
+        version: ImbalanceBenchVersion.string,
+        subcommands: [Train.self])
+}
+
+enum ImbalanceBenchVersion {
+    static let string = "0.1.0"
+}
