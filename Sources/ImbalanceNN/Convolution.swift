@@ -16,9 +16,10 @@ public final class Convolution: Layer {
     public let padding: Int
     public let weight: Parameter
     public let bias: Parameter
-    /// Upper bound on the column buffer, in floats (default 64 MiB): bigger batches go in
+    /// Upper bound on the column buffer, in floats (default 1 MiB, so it stays in L2 between
+    /// im2col and the GEMM that reads it; measured fastest for LeNet-5): bigger batches go in
     /// chunks, and the weight gradient then unfolds each chunk again.
-    public var columnBudget = 16 * 1024 * 1024
+    public var columnBudget = 262_144
 
     private var geometry: ConvGeometry?
     private var chunk = 1

@@ -34,3 +34,23 @@ public enum Models {
         }
     }
 }
+
+extension Models {
+    /// Model names the command line and configs accept.
+    public static let known: Set<String> = ["lenet5"]
+
+    /// Builds a model by name for inputs of the given shape.
+    public static func make(_ name: String, classes: Int, inputChannels: Int = 1,
+                            inputSize: Int = 28) throws -> Network {
+        switch name {
+        case "lenet5":
+            return lenet5(inputChannels: inputChannels, inputSize: inputSize, classes: classes)
+        default:
+            throw ModelError(description: "unknown model '\(name)' (expected one of \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
+public struct ModelError: Error, CustomStringConvertible {
+    public var description: String
+}

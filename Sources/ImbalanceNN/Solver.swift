@@ -73,3 +73,42 @@ import Glibc
 #else
 import Foundation
 #endif
+
+extension LearningRatePolicy {
+    /// Parses the `description` form back ("fixed", "inv(gamma=0.0001,power=0.75)",
+    /// "multistep(40000,50000,60000,gamma=0.1)", "poly(max=320000,power=1.0)"), so that a
+    /// record's policy string is enough to rebuild its schedule.
+    public init(parsing text: String) throws {
+        let t = text.replacingOccurrences(of: " ", with: "")
+        func args() -> [String: Double] {
+            guard let open = t.firstIndex(of: "("), t.hasSuffix(")") else { return [:] }
+            var out: [String: Double] = [:]
+            var positional = 0
+            for part in t[t.index(after: open)..<t.index(before: t.endIndex)].split(separator: ",") {
+                let kv = part.split(separator: "=", maxSplits: 1)
+                if kv.count == 2, let v = Double(kv[1]) { out[String(kv[0])] = v }
+                else if let v = Double(part) { out["#\(positional)"] = v; positional += 1 }
+            }
+            return out
+        }
+        let a = args()
+        if t == "fixed" { self = .fixed; return }
+        if t.hasPrefix("inv("), let g = a["gamma"], let p = a["power"] {
+            self = .inverse(gamma: g, power: p); return
+        }
+        if t.hasPrefix("multistep("), let g = a["gamma"] {
+            let ms = a.keys.filter { $0.hasPrefix("#") }.sorted { Int($0.dropFirst())! < Int($1.dropFirst())! }
+            self = .multistep(milestones: ms.map { Int(a[$0]!) }, gamma: g); return
+        }
+        if t.hasPrefix("poly("), let m = a["max"], let p = a["power"] {
+            self = .polynomial(maxIterations: Int(m), power: p); return
+        }
+        throw PolicyError(description: "cannot read learning-rate policy '\(text)' (expected fixed, inv(gamma=G,power=P), multistep(M1,M2,...,gamma=G) or poly(max=N,power=P))")
+    }
+}
+
+public struct PolicyError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+import Foundation

@@ -120,13 +120,13 @@ public struct Divergence: Codable, Sendable, Equatable {
 public struct MetricSet: Codable, Sendable, Equatable {
     /// Mean over classes of the one-vs-rest ROC AUC (the paper's main metric).
     public var multiClassAUC: Double
-    public var perClassAUC: [Double]
+    public var perClassAUC: [Double?]
     public var accuracy: Double
     public var balancedAccuracy: Double
     public var macroF1: Double
     /// confusion[true][predicted].
     public var confusion: [[Int]]
-    public init(multiClassAUC: Double, perClassAUC: [Double], accuracy: Double,
+    public init(multiClassAUC: Double, perClassAUC: [Double?], accuracy: Double,
                 balancedAccuracy: Double, macroF1: Double, confusion: [[Int]]) {
         self.multiClassAUC = multiClassAUC; self.perClassAUC = perClassAUC
         self.accuracy = accuracy; self.balancedAccuracy = balancedAccuracy

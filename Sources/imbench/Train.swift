@@ -2,51 +2,79 @@ import ArgumentParser
 import Foundation
 import ImbalanceData
 import ImbalanceKernels
-import ImbalanceNN
-import ImbalanceRandom
 import ImbalanceTraining
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train one network and report test accuracy, multi-class ROC AUC and wall time.")
+        abstract: "Train one network and report test accuracy, multi-class ROC AUC and wall time.",
+        discussion: """
+        Defaults follow the paper's LeNet-5 protocol (Caffe's solver: lr 0.01, inv policy, \
+        momentum 0.9, weight decay 5e-4, batch 64, 10,000 iterations) on the balanced base \
+        set (5,000 per class). Imbalance and methods can be set here for single runs; \
+        `imbench sweep` runs whole grids.
+        """)
 
     @Option(help: "mnist or fashion-mnist.") var dataset: String = "fashion-mnist"
     @Option(help: "Network: lenet5.") var model: String = "lenet5"
     @Option(help: "SGD iterations.") var iterations: Int = 10_000
     @Option(help: "Mini-batch size.") var batch: Int = 64
     @Option(help: "Base seed; every random stream is derived from it.") var seed: UInt64 = 1
-    @Option(help: "Directory holding the dataset files (see `imbench data where`).") var dataDir: String?
-    @Option(help: "Cap per class of the training base set, or 'all'.") var maxPerClass: String = "5000"
+    @Option(help: "Repetition index (selects the repetition's seeds, as in a sweep).") var repetition: Int = 0
+    @Option(help: "Directory holding the dataset files; else $IMBENCH_DATA_DIR, else the standard locations.")
+    var dataDir: String?
+    @Option(help: "Cap per class of the training base set, or 'all' for the original set.")
+    var maxPerClass: String = "5000"
+    @Option(help: "Imbalance: balanced, step, linear or exponential.") var profile: String = "balanced"
+    @Option(help: "Imbalance ratio rho (max/min class size).") var rho: Double = 1
+    @Option(help: "Fraction of minority classes mu (step imbalance).") var mu: Double?
+    @Option(help: "Which classes are minority: random (MNIST rule) or lowest (CIFAR rule).")
+    var minority: String = "random"
+    @Option(help: "Sampler: none, ROS, RUS or class-weighted.") var sampler: String = "none"
+    @Option(help: "Resample only to this max/min ratio (paper section 4.5).") var samplerRatio: Double?
+    @Flag(help: "After ROS/RUS, fine-tune the last layer on the imbalanced set (two-phase training).")
+    var twoPhase = false
+    @Option(help: "Base learning rate (default: the model's).") var learningRate: Double?
     @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Learning-curve period in iterations (0 = none).") var curveEvery: Int = 0
+    @Option(help: "Write the run record (JSON) here.") var output: String?
+    @Flag(help: "No progress line.") var quiet = false
 
     func run() throws {
         BLAS.setThreads(threads)
         guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ValidationError("unknown dataset '\(dataset)'")
+            throw ValidationError("unknown dataset '\(dataset)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-        let splits = try loadIDXDataset(kind: kind, directory: location.directory)
-        var subsetRNG = RandomStream(seed: seed, label: "subset")
         let cap = try BaseSet.parseMaxPerClass(maxPerClass)
-        let indices = BaseSet.capPerClass(splits.train, maxPerClass: cap, rng: &subsetRNG)
-        let net = Models.lenet5(classes: kind.classCount)
-        var initRNG = RandomStream(seed: seed, label: "init")
-        net.initialize(using: &initRNG)
-        let trainer = Trainer(network: net, classCount: kind.classCount)
-        var order = RandomStream(seed: seed, label: "order")
-        var drop = RandomStream(seed: seed, label: "dropout")
-        let outcome = trainer.train(on: splits.train, indices: indices,
-                                    settings: .lenet5(iterations: iterations, batchSize: batch),
-                                    orderRNG: &order, dropoutRNG: &drop) { p in
-            FileHandle.standardError.write(String(format: "\riter %d/%d loss %.4f lr %.5f %.0f img/s ETA %.0fs   ", p.iteration, p.iterations, p.loss, p.learningRate, p.imagesPerSecond, p.etaSeconds).data(using: .utf8)!)
+        let defaults = ModelDefaults.forModel(model, iterations: iterations, batch: batch)
+        let config = JobConfig(
+            dataset: kind.rawValue, model: model,
+            profile: ProfileSpec(kind: profile, rho: profile == "balanced" ? 1 : rho, mu: mu),
+            minorityRule: minority, sampler: sampler, samplerRatio: samplerRatio,
+            twoPhase: twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
+            iterations: iterations, batchSize: batch,
+            baseLearningRate: learningRate ?? defaults.baseLearningRate,
+            learningRatePolicy: defaults.policy.description, momentum: defaults.momentum,
+            weightDecay: defaults.weightDecay, threads: threads)
+        try Experiment.validate(config)
+        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+        let loadStart = Date()
+        let splits = try loadIDXDataset(kind: kind, directory: location.directory)
+        if !quiet {
+            printError(String(format: "%@ from %@: %d training and %d test images (%.1fs)",
+                              kind.displayName, location.description, splits.train.count,
+                              splits.test.count, Date().timeIntervalSince(loadStart)))
         }
-        let scores = trainer.predict(splits.test)
-        var correct = 0
-        for i in 0..<splits.test.count {
-            var best = 0
-            for j in 1..<10 where scores[i * 10 + j] > scores[i * 10 + best] { best = j }
-            if best == splits.test.labels[i] { correct += 1 }
+        let line = ProgressLine(enabled: !quiet)
+        let record = try Experiment.run(config, id: RunID.make(config), splits: splits,
+                                        curveInterval: curveEvery) { p in
+            line.update(prefix: p.phase == "phase2" ? "[phase 2] " : "", p.training)
         }
-        print("\naccuracy \(Double(correct) / Double(splits.test.count)) time \(outcome.seconds) ips \(outcome.imagesPerSecond)")
+        line.finish()
+        print(Summary.describe(record))
+        if let output {
+            try RecordIO.write(record, to: output)
+            print("record written to \(output)")
+        }
+        if record.status != "finished" { throw ExitCode(3) }
     }
 }

@@ -1,0 +1,209 @@
+import Foundation
+import ImbalanceData
+import ImbalanceMetrics
+import ImbalanceNN
+import ImbalanceRandom
+@_exported import ImbalanceRecords
+
+/// Runs one job of the study end to end: base set -> imbalance -> sampler -> training ->
+/// evaluation, plus the methods that reuse the trained network (thresholding, and the
+/// second phase of two-phase training), and returns its record.
+///
+/// Seeds: every stream is derived from (base seed, repetition) and a purpose label, never
+/// from the method. All methods of one repetition therefore see the same base set, the
+/// same imbalanced set and the same initial weights, which makes the comparison between
+/// methods paired (their difference is the method, not the draw).
+public enum Experiment {
+    /// The seeds a job uses, by purpose.
+    public static func seeds(for config: JobConfig) -> [String: UInt64] {
+        let rep = RandomStream.mix(config.baseSeed, "repetition-\(config.repetition)")
+        var seeds: [String: UInt64] = ["repetition": rep]
+        for purpose in ["subset", "imbalance", "sampler", "init", "order", "dropout",
+                        "order-phase2", "dropout-phase2"] {
+            seeds[purpose] = RandomStream.mix(rep, purpose)
+        }
+        return seeds
+    }
+
+    /// A job's settings checked against what the suite supports, before any data is read.
+    public static func validate(_ config: JobConfig) throws {
+        _ = try profile(of: config)
+        guard MinorityRule(rawValue: config.minorityRule) != nil else {
+            throw ExperimentError("unknown minority rule '\(config.minorityRule)' (expected random or lowest)")
+        }
+        guard ["none", "ROS", "RUS", "class-weighted"].contains(config.sampler) else {
+            throw ExperimentError("unknown sampler '\(config.sampler)' (expected none, ROS, RUS or class-weighted)")
+        }
+        guard Models.known.contains(config.model) else {
+            throw ExperimentError("unknown model '\(config.model)' (expected one of \(Models.known.sorted().joined(separator: ", ")))")
+        }
+        guard config.iterations > 0, config.batchSize > 0 else {
+            throw ExperimentError("iterations and batch size must be positive")
+        }
+        _ = try LearningRatePolicy(parsing: config.learningRatePolicy)
+        if let r = config.samplerRatio, !(r >= 1) {
+            throw ExperimentError("sampler ratio must be at least 1, got \(r)")
+        }
+    }
+
+    public static func profile(of config: JobConfig) throws -> ImbalanceProfile {
+        let p = config.profile
+        switch p.kind {
+        case "balanced": return .balanced
+        case "step":
+            guard let mu = p.mu else { throw ExperimentError("a step profile needs mu") }
+            return .step(rho: p.rho, mu: mu)
+        case "linear": return .linear(rho: p.rho)
+        case "exponential": return .exponential(rho: p.rho)
+        default:
+            throw ExperimentError("unknown imbalance profile '\(p.kind)' (expected balanced, step, linear or exponential)")
+        }
+    }
+
+    /// Method names under which a job's results are stored.
+    public static func methodName(sampler: String) -> String {
+        sampler == "none" ? "baseline" : sampler
+    }
+
+    public struct Progress: Sendable {
+        public var phase: String
+        public var training: TrainingProgress
+    }
+
+    /// Runs `config` on already-loaded data and returns its record.
+    public static func run(_ config: JobConfig, id: String, splits: DatasetSplits,
+                           curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                           progress: ((Progress) -> Void)? = nil) throws -> RunRecord {
+        try validate(config)
+        let wallStart = DispatchTime.now().uptimeNanoseconds
+        let seeds = seeds(for: config)
+        let train = splits.train, test = splits.test
+        let k = train.classCount
+
+        var subsetRNG = RandomStream(seed: seeds["subset"]!)
+        let base = BaseSet.capPerClass(train, maxPerClass: config.maxPerClass, rng: &subsetRNG)
+        var imbalanceRNG = RandomStream(seed: seeds["imbalance"]!)
+        let imbalanced = try makeImbalanced(train, baseIndices: base, profile: profile(of: config),
+                                            rule: MinorityRule(rawValue: config.minorityRule)!,
+                                            rng: &imbalanceRNG)
+        var samplerRNG = RandomStream(seed: seeds["sampler"]!)
+        var trainIndices = imbalanced.indices
+        var weights: [Float]?
+        switch config.sampler {
+        case "ROS", "RUS":
+            let sampler: Sampler = config.sampler == "ROS" ? .randomOversampling : .randomUndersampling
+            trainIndices = try resample(imbalanced.indices, labels: train.labels, classCount: k,
+                                        sampler: sampler,
+                                        target: config.samplerRatio.map { .ratio($0) } ?? .balance,
+                                        rng: &samplerRNG)
+        case "class-weighted":
+            weights = classWeights(counts: imbalanced.classCounts)
+        default:
+            break
+        }
+        var trainedCounts = [Int](repeating: 0, count: k)
+        for i in trainIndices { trainedCounts[train.labels[i]] += 1 }
+
+        let network = try Models.make(config.model, classes: k)
+        var initRNG = RandomStream(seed: seeds["init"]!)
+        network.initialize(using: &initRNG)
+        let trainer = Trainer(network: network, classCount: k)
+        trainer.classWeights = weights
+        trainer.curveInterval = curveInterval
+        trainer.curveTestLimit = curveTestLimit
+        let policy = try LearningRatePolicy(parsing: config.learningRatePolicy)
+        let settings = SolverSettings(iterations: config.iterations, batchSize: config.batchSize,
+                                      baseLearningRate: config.baseLearningRate, policy: policy,
+                                      momentum: config.momentum, weightDecay: config.weightDecay)
+        var orderRNG = RandomStream(seed: seeds["order"]!)
+        var dropoutRNG = RandomStream(seed: seeds["dropout"]!)
+        let phase1 = trainer.train(on: train, indices: trainIndices, settings: settings,
+                                   orderRNG: &orderRNG, dropoutRNG: &dropoutRNG, test: test) { p in
+            progress?(Progress(phase: "phase1", training: p))
+        }
+
+        var results: [String: MetricSet] = [:]
+        var curves: [String: [CurvePoint]] = ["phase1": phase1.curve.map(CurvePoint.init)]
+        var status = "finished"
+        var divergence: Divergence?
+        var trainSeconds = phase1.seconds
+        var imagesTrained = phase1.iterationsRun * config.batchSize
+        let name = methodName(sampler: config.sampler)
+        let priors = try ImbalanceMetrics.priors(fromCounts: imbalanced.classCounts)
+
+        if let at = phase1.divergedAt {
+            status = "diverged"
+            divergence = Divergence(phase: "phase1", iteration: at,
+                                    reason: phase1.divergenceReason ?? "non-finite values")
+        } else {
+            let scores = trainer.predict(test)
+            results[name] = try MetricSet(evaluate(scores: scores, labels: test.labels, classCount: k))
+            if config.sampler != "class-weighted" {
+                results[name + "+thresholding"] = try MetricSet(
+                    evaluate(scores: scores, labels: test.labels, classCount: k,
+                             thresholdingPriors: priors))
+            }
+            if config.twoPhase && (config.sampler == "ROS" || config.sampler == "RUS") {
+                // Phase 2: fine-tune only the last layer(s) on the original imbalanced set,
+                // same schedule, base rate x0.1, from the phase-1 network; momentum restarts.
+                network.freezeAll(except: Models.fineTunedLayers(model: config.model))
+                var settings2 = settings
+                settings2.baseLearningRate = config.baseLearningRate * 0.1
+                var order2 = RandomStream(seed: seeds["order-phase2"]!)
+                var dropout2 = RandomStream(seed: seeds["dropout-phase2"]!)
+                let phase2 = trainer.train(on: train, indices: imbalanced.indices,
+                                           settings: settings2, orderRNG: &order2,
+                                           dropoutRNG: &dropout2, test: test) { p in
+                    progress?(Progress(phase: "phase2", training: p))
+                }
+                curves["phase2"] = phase2.curve.map(CurvePoint.init)
+                trainSeconds += phase2.seconds
+                imagesTrained += phase2.iterationsRun * config.batchSize
+                if let at = phase2.divergedAt {
+                    status = "diverged"
+                    divergence = Divergence(phase: "phase2", iteration: at,
+                                            reason: phase2.divergenceReason ?? "non-finite values")
+                } else {
+                    let scores2 = trainer.predict(test)
+                    results["two-phase-" + config.sampler] = try MetricSet(
+                        evaluate(scores: scores2, labels: test.labels, classCount: k))
+                }
+                network.unfreezeAll()
+            }
+        }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
+        return RunRecord(
+            id: id, tool: ToolInfo(name: "imbench", version: ImbalanceBenchInfo.version),
+            config: config, seeds: seeds,
+            data: DataSummary(trainCounts: imbalanced.classCounts, trainedCounts: trainedCounts,
+                              minorityClasses: imbalanced.minorityClasses,
+                              testCounts: test.classCounts(), dataDirectory: splits.directory),
+            status: status, divergence: divergence, results: results, curves: curves,
+            timings: Timings(wallSeconds: wall, trainSeconds: trainSeconds,
+                             imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9)))
+    }
+}
+
+public struct ExperimentError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum ImbalanceBenchInfo {
+    public static let version = "0.1.0"
+}
+
+extension MetricSet {
+    init(_ r: ClassificationReport) {
+        self.init(multiClassAUC: r.multiClassAUC ?? .nan, perClassAUC: r.perClassAUC,
+                  accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy,
+                  macroF1: r.macroF1, confusion: r.confusion)
+    }
+}
+
+extension CurvePoint {
+    init(_ p: CurvePointData) {
+        self.init(iteration: p.iteration, trainLoss: p.trainLoss, trainAccuracy: p.trainAccuracy,
+                  testLoss: p.testLoss, testAccuracy: p.testAccuracy)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import ImbalanceNN
+
+/// Stable identifiers for jobs.
+///
+/// The id is a readable prefix (dataset, profile, sampler, repetition) plus a 64-bit FNV-1a
+/// hash of the job's full configuration in canonical JSON (sorted keys). Everything that
+/// changes the result changes the id; the BLAS thread count, which only changes speed, is
+/// left out, so a sweep can be resumed with a different `--jobs`.
+public enum RunID {
+    public static func make(_ config: JobConfig) -> String {
+        var c = config
+        c.threads = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(c)) ?? Data()
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in data { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return "\(readablePrefix(config))-\(String(format: "%016llx", h))"
+    }
+
+    static func readablePrefix(_ c: JobConfig) -> String {
+        var parts = [c.dataset, c.model]
+        switch c.profile.kind {
+        case "step": parts.append("step-rho\(num(c.profile.rho))-mu\(num(c.profile.mu ?? 0))")
+        case "balanced": parts.append("balanced")
+        default: parts.append("\(c.profile.kind)-rho\(num(c.profile.rho))")
+        }
+        var s = c.sampler == "none" ? "baseline" : c.sampler
+        if let r = c.samplerRatio { s += "-to\(num(r))" }
+        if c.twoPhase { s += "-2phase" }
+        parts.append(s)
+        parts.append("rep\(c.repetition)")
+        return parts.joined(separator: "_")
+    }
+
+    static func num(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
+}
+
+/// Per-model solver defaults, from the protocol.
+public struct ModelDefaults: Sendable {
+    public var baseLearningRate: Double
+    public var policy: LearningRatePolicy
+    public var momentum: Double
+    public var weightDecay: Double
+
+    public static func forModel(_ model: String, iterations: Int, batch: Int) -> ModelDefaults {
+        switch model {
+        default:   // lenet5: Caffe's lenet_solver.prototxt
+            return ModelDefaults(baseLearningRate: 0.01, policy: .inverse(gamma: 1e-4, power: 0.75),
+                                 momentum: 0.9, weightDecay: 5e-4)
+        }
+    }
+}
+
+/// Human-readable summaries of records for the terminal.
+public enum Summary {
+    public static func describe(_ r: RunRecord) -> String {
+        var lines: [String] = []
+        let c = r.config
+        lines.append("run \(r.id)")
+        lines.append("  \(c.dataset) / \(c.model), profile \(c.profile.kind)"
+                     + (c.profile.kind == "balanced" ? "" : " rho=\(RunID.num(c.profile.rho))")
+                     + (c.profile.mu.map { " mu=\($0)" } ?? "")
+                     + ", trained on \(r.data.trainedCounts.reduce(0, +)) images "
+                     + "(per class \(r.data.trainedCounts.map(String.init).joined(separator: " ")))")
+        if r.status != "finished" {
+            let d = r.divergence
+            lines.append("  DIVERGED in \(d?.phase ?? "?") at iteration \(d?.iteration ?? -1): \(d?.reason ?? "")")
+        }
+        for (name, m) in r.results.sorted(by: { $0.key < $1.key }) {
+            lines.append(String(format: "  %-24@ accuracy %.4f  multi-class AUC %.6f  balanced acc %.4f  macro F1 %.4f",
+                                name as NSString, m.accuracy, m.multiClassAUC, m.balancedAccuracy, m.macroF1))
+        }
+        lines.append(String(format: "  wall time %.1f s (training %.1f s, %.0f images/s)",
+                            r.timings.wallSeconds, r.timings.trainSeconds, r.timings.imagesPerSecond))
+        return lines.joined(separator: "\n")
+    }
+}
