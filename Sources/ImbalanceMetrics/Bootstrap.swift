@@ -1,0 +1,99 @@
+// Bootstrap confidence intervals: a test set of a few thousand images gives an AUC or an
+// accuracy with sampling noise of its own, and the paper's comparisons between methods are
+// only meaningful beyond that noise.
+
+/// A percentile bootstrap interval for a metric.
+public struct ConfidenceInterval: Sendable, Equatable, Codable {
+    /// Lower end: the `(1 - confidence) / 2` quantile of the resampled values.
+    public var lower: Double
+    /// Upper end: the `(1 + confidence) / 2` quantile of the resampled values.
+    public var upper: Double
+    /// Nominal coverage, for example 0.95.
+    public var confidence: Double
+    /// Resamples on which the metric was defined and that entered the quantiles; the others
+    /// (for example, a resample that drew no sample of some class, for an AUC) are dropped,
+    /// which a reader should know when the count is well below the number drawn.
+    public var definedResamples: Int
+
+    public init(lower: Double, upper: Double, confidence: Double, definedResamples: Int) {
+        self.lower = lower
+        self.upper = upper
+        self.confidence = confidence
+        self.definedResamples = definedResamples
+    }
+}
+
+/// A percentile bootstrap interval of `statistic` over `sampleCount` test samples.
+///
+/// Each resample draws `sampleCount` indices with replacement and passes them to
+/// `statistic`, which computes the metric on those samples (returning `nil` where it is
+/// undefined). Quantiles interpolate linearly between order statistics, as numpy's default.
+/// Indices are drawn with an unbiased multiply-and-reject rule written out here rather than
+/// the standard library's unspecified one, so a seeded generator (such as the suite's
+/// `RandomStream`) gives the same interval on every toolchain.
+///
+/// - Returns: `nil` when the metric is undefined on every resample.
+/// - Throws: `invalidBootstrap` for no samples, no resamples or a confidence outside
+///   (0, 1); any error `statistic` throws.
+public func bootstrapInterval<G: RandomNumberGenerator>(
+    sampleCount: Int, resamples: Int = 1000, confidence: Double = 0.95, using generator: inout G,
+    statistic: ([Int]) throws(MetricsError) -> Double?
+) throws(MetricsError) -> ConfidenceInterval? {
+    guard sampleCount >= 1 else { throw .invalidBootstrap("no samples") }
+    guard resamples >= 1 else { throw .invalidBootstrap("resamples must be at least 1") }
+    guard confidence > 0 && confidence < 1 else {
+        throw .invalidBootstrap("confidence must be in (0, 1), got \(confidence)")
+    }
+    var values: [Double] = []
+    values.reserveCapacity(resamples)
+    var indices = [Int](repeating: 0, count: sampleCount)
+    for _ in 0..<resamples {
+        for i in 0..<sampleCount { indices[i] = uniformIndex(below: sampleCount, using: &generator) }
+        if let v = try statistic(indices), !v.isNaN { values.append(v) }
+    }
+    guard !values.isEmpty else { return nil }
+    values.sort()
+    let tail = (1 - confidence) / 2
+    return ConfidenceInterval(lower: quantile(sorted: values, tail), upper: quantile(sorted: values, 1 - tail),
+                              confidence: confidence, definedResamples: values.count)
+}
+
+/// A percentile bootstrap interval of the multi-class AUC of `(n, K)` row-major `scores`.
+///
+/// - Complexity: O(resamples x K n log n): about a second per hundred resamples for a
+///   10,000 x 10 test set in a release build.
+public func bootstrapMultiClassAUC<G: RandomNumberGenerator>(
+    scores: [Float], labels: [Int], classCount: Int, resamples: Int = 1000, confidence: Double = 0.95,
+    using generator: inout G
+) throws(MetricsError) -> ConfidenceInterval? {
+    try checkShape(scoreCount: scores.count, labels: labels, classCount: classCount)
+    var resampledScores = [Float](repeating: 0, count: scores.count)
+    var resampledLabels = [Int](repeating: 0, count: labels.count)
+    return try bootstrapInterval(sampleCount: labels.count, resamples: resamples, confidence: confidence,
+                                 using: &generator) { (indices) throws(MetricsError) -> Double? in
+        for (i, j) in indices.enumerated() {
+            resampledLabels[i] = labels[j]
+            for c in 0..<classCount { resampledScores[i * classCount + c] = scores[j * classCount + c] }
+        }
+        return try multiClassAUC(scores: resampledScores, labels: resampledLabels, classCount: classCount).mean
+    }
+}
+
+/// Uniform integer in `0..<bound` (Lemire's multiply-high with rejection, unbiased).
+func uniformIndex<G: RandomNumberGenerator>(below bound: Int, using generator: inout G) -> Int {
+    let n = UInt64(bound)
+    var m = generator.next().multipliedFullWidth(by: n)
+    if m.low < n {
+        let threshold = (0 &- n) % n
+        while m.low < threshold { m = generator.next().multipliedFullWidth(by: n) }
+    }
+    return Int(m.high)
+}
+
+/// Quantile `q` of sorted values, interpolating linearly (numpy's default "linear").
+func quantile(sorted values: [Double], _ q: Double) -> Double {
+    let h = Double(values.count - 1) * q
+    let below = Int(h.rounded(.down))
+    guard below + 1 < values.count else { return values[values.count - 1] }
+    return values[below] + (h - Double(below)) * (values[below + 1] - values[below])
+}
