@@ -45,9 +45,17 @@ let package = Package(
         .target(name: "ImbalanceTraining",
                 dependencies: ["ImbalanceNN", "ImbalanceData", "ImbalanceMetrics",
                                "ImbalanceRandom", "ImbalanceRecords"]),
+        // Sweep configs (YAML), the job grid, run ids, resumable and sharded execution.
+        .target(name: "ImbalanceSweep",
+                dependencies: ["ImbalanceTraining", "ImbalanceRecords", "CShims",
+                               .product(name: "Yams", package: "Yams")]),
+        // Markdown tables and SVG charts generated from run records alone.
+        .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords"]),
+        // Process-control calls Swift cannot make directly (variadic prctl).
+        .target(name: "CShims"),
         .executableTarget(name: "imbench",
                           dependencies: [
-                              "ImbalanceTraining",
+                              "ImbalanceTraining", "ImbalanceSweep", "ImbalanceReport",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Yams", package: "Yams"),
                           ]),
@@ -57,5 +65,7 @@ let package = Package(
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining"]),
+        .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport"]),
+        .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
     ]
 )

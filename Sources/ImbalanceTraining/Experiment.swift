@@ -83,9 +83,21 @@ public enum Experiment {
         var subsetRNG = RandomStream(seed: seeds["subset"]!)
         let base = BaseSet.capPerClass(train, maxPerClass: config.maxPerClass, rng: &subsetRNG)
         var imbalanceRNG = RandomStream(seed: seeds["imbalance"]!)
-        let imbalanced = try makeImbalanced(train, baseIndices: base, profile: profile(of: config),
+        let prof = try profile(of: config)
+        let imbalanced: ImbalancedSet
+        if prof == .balanced {
+            // The base set as it is: with `maxPerClass` nil that is the original, uncapped
+            // training set (MNIST's 60,000, whose classes differ in size), not a set cut
+            // down to its smallest class.
+            var counts = [Int](repeating: 0, count: k)
+            for i in base { counts[train.labels[i]] += 1 }
+            imbalanced = ImbalancedSet(indices: base, classCounts: counts, minorityClasses: [],
+                                       rankToLabel: Array(0..<k), nMax: counts.max() ?? 0)
+        } else {
+            imbalanced = try makeImbalanced(train, baseIndices: base, profile: prof,
                                             rule: MinorityRule(rawValue: config.minorityRule)!,
                                             rng: &imbalanceRNG)
+        }
         var samplerRNG = RandomStream(seed: seeds["sampler"]!)
         var trainIndices = imbalanced.indices
         var weights: [Float]?

@@ -9,6 +9,11 @@ import ImbalanceNN
 /// left out, so a sweep can be resumed with a different `--jobs`.
 public enum RunID {
     public static func make(_ config: JobConfig) -> String {
+        "\(readablePrefix(config))-\(hash(config))"
+    }
+
+    /// The 16-hex-digit hash of the configuration (threads excluded).
+    public static func hash(_ config: JobConfig) -> String {
         var c = config
         c.threads = 0
         let encoder = JSONEncoder()
@@ -16,7 +21,7 @@ public enum RunID {
         let data = (try? encoder.encode(c)) ?? Data()
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in data { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return "\(readablePrefix(config))-\(String(format: "%016llx", h))"
+        return String(format: "%016llx", h)
     }
 
     static func readablePrefix(_ c: JobConfig) -> String {

@@ -48,3 +48,8 @@ func formatDuration(_ s: Double) -> String {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("imbench: " + message + "\n").utf8))
 }
+
+/// Prints a line and flushes at once, so logs of long runs are current when read.
+func printFlushed(_ s: String) {
+    FileHandle.standardOutput.write(Data((s + "\n").utf8))
+}

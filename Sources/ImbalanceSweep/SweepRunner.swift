@@ -1,0 +1,290 @@
+import CShims
+import Foundation
+import ImbalanceData
+import ImbalanceTraining
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a sweep keeps its files. Everything lives under one results directory so that a
+/// rerun, a second process or a cluster job array all see the same state:
+///   records/ID.json   finished jobs (written atomically: present means complete)
+///   logs/ID.log       each job's output
+///   locks/ID.lock     held (flock) by the process running that job
+///   specs/ID.json     the job's configuration, as the worker reads it
+public struct SweepLayout: Sendable {
+    public let root: String
+    public init(root: String) { self.root = root }
+    public var records: String { root + "/records" }
+    public var logs: String { root + "/logs" }
+    public var locks: String { root + "/locks" }
+    public var specs: String { root + "/specs" }
+    public func record(_ id: String) -> String { "\(records)/\(id).json" }
+    public func log(_ id: String) -> String { "\(logs)/\(id).log" }
+    public func lock(_ id: String) -> String { "\(locks)/\(id).lock" }
+    public func spec(_ id: String) -> String { "\(specs)/\(id).json" }
+
+    public func create() throws {
+        for dir in [root, records, logs, locks, specs] {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw ExperimentError("cannot create the results directory \(dir): \(error.localizedDescription)")
+            }
+            guard access(dir, W_OK) == 0 else {
+                throw ExperimentError("the results directory \(dir) is not writable")
+            }
+        }
+    }
+
+    /// A record counts as finished only if it reads back as a complete record of this id.
+    public func isFinished(_ id: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: record(id)),
+              let r = try? RecordIO.read(record(id)) else { return false }
+        return r.id == id
+    }
+}
+
+/// An exclusive, non-blocking lock on a job, held by the worker that trains it. `flock`
+/// locks die with their process (even on SIGKILL), so a killed worker never leaves a
+/// stale lock behind, and two sweeps on one directory never train the same job at once.
+public final class JobLock {
+    private let fd: Int32
+    public init?(path: String) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+        self.fd = fd
+    }
+    deinit { flock(fd, LOCK_UN); close(fd) }
+}
+
+/// Exit code a worker uses when another process holds the job's lock.
+public let workerBusyExitCode: Int32 = 75
+
+/// The worker side: runs one job in this process and writes its record.
+public enum JobWorker {
+    /// Returns the process exit code.
+    public static func run(specPath: String, recordPath: String, lockPath: String,
+                           dataDirectory: String, curveEvery: Int, curveTestLimit: Int,
+                           log: @escaping (String) -> Void) -> Int32 {
+        _ = imbench_die_with_parent()
+        guard let lock = JobLock(path: lockPath) else {
+            log("job is being run by another process (lock \(lockPath) is held)")
+            return workerBusyExitCode
+        }
+        defer { withExtendedLifetime(lock) {} }
+        do {
+            guard let data = FileManager.default.contents(atPath: specPath) else {
+                throw ExperimentError("cannot read the job spec \(specPath)")
+            }
+            let config = try RecordIO.decoder().decode(JobConfig.self, from: data)
+            let id = RunID.make(config)
+            if FileManager.default.fileExists(atPath: recordPath),
+               let existing = try? RecordIO.read(recordPath), existing.id == id {
+                log("already finished by another process")
+                return 0
+            }
+            let splits = try DataCache.load(dataset: config.dataset, directory: dataDirectory)
+            var last = -1
+            let record = try Experiment.run(config, id: id, splits: splits,
+                                            curveInterval: curveEvery,
+                                            curveTestLimit: curveTestLimit) { p in
+                let decile = p.training.iteration * 10 / max(1, p.training.iterations)
+                if decile != last {
+                    last = decile
+                    log(String(format: "%@ iter %d/%d loss %.4f %.0f img/s", p.phase,
+                               p.training.iteration, p.training.iterations, p.training.loss,
+                               p.training.imagesPerSecond))
+                }
+            }
+            try RecordIO.write(record, to: recordPath)
+            log("finished: \(record.status)")
+            return 0
+        } catch {
+            log("error: \(error)")
+            return 1
+        }
+    }
+}
+
+/// Loads a dataset for a worker.
+public enum DataCache {
+    public static func load(dataset: String, directory: String) throws -> DatasetSplits {
+        guard let kind = DatasetKind(rawValue: dataset) else {
+            throw ExperimentError("unknown dataset '\(dataset)'")
+        }
+        return try loadIDXDataset(kind: kind, directory: directory)
+    }
+}
+
+/// Runs the jobs of a sweep, `jobs` at a time, each in its own worker process.
+///
+/// Processes rather than threads: OpenBLAS thread settings are process-wide, a crash or a
+/// kill takes out one job only, and a lock held by a process is released by the kernel
+/// when it dies.
+public final class SweepRunner {
+    public struct Options: Sendable {
+        public var parallelJobs: Int
+        public var threadsPerJob: Int
+        public var dataDirectory: String
+        public var executable: String
+        public var curveEvery: Int
+        public var curveTestLimit: Int
+        public var interactive: Bool
+        public init(parallelJobs: Int, threadsPerJob: Int, dataDirectory: String,
+                    executable: String, curveEvery: Int, curveTestLimit: Int, interactive: Bool) {
+            self.parallelJobs = parallelJobs; self.threadsPerJob = threadsPerJob
+            self.dataDirectory = dataDirectory; self.executable = executable
+            self.curveEvery = curveEvery; self.curveTestLimit = curveTestLimit
+            self.interactive = interactive
+        }
+    }
+
+    public struct Summary: Sendable {
+        public var total: Int
+        public var finishedBefore: Int
+        public var finishedNow: Int
+        public var failed: [String]
+        public var busyElsewhere: [String]
+        public var diverged: Int
+        public var seconds: Double
+    }
+
+    let layout: SweepLayout
+    let options: Options
+    let output: (String) -> Void
+
+    public init(layout: SweepLayout, options: Options, output: @escaping (String) -> Void) {
+        self.layout = layout; self.options = options; self.output = output
+    }
+
+    private struct Running {
+        let id: String
+        let process: Process
+        let started: Double
+    }
+
+    public func run(_ jobs: [JobConfig]) throws -> Summary {
+        try layout.create()
+        let start = now()
+        var pending: [(String, JobConfig)] = []
+        var finishedBefore = 0
+        for job in jobs {
+            let id = RunID.make(job)
+            if layout.isFinished(id) { finishedBefore += 1 } else { pending.append((id, job)) }
+        }
+        output("\(jobs.count) jobs: \(finishedBefore) already finished, \(pending.count) to run, "
+               + "\(options.parallelJobs) at a time, \(options.threadsPerJob) BLAS thread(s) each")
+        var running: [Running] = []
+        var failed: [String] = []
+        var busy: [String] = []
+        var diverged = 0
+        var done = 0
+        var durations: [Double] = []
+        var lastDisplay = 0.0
+        let encoder = RecordIO.encoder()
+
+        func display(force: Bool = false) {
+            guard options.interactive else { return }
+            let t = now()
+            guard force || t - lastDisplay >= 1 else { return }
+            lastDisplay = t
+            let remaining = pending.count + running.count
+            var eta = "?"
+            if !durations.isEmpty {
+                let mean = durations.reduce(0, +) / Double(durations.count)
+                let runningLeft = running.map { max(0, mean - (t - $0.started)) }.reduce(0, +)
+                eta = formatSeconds((Double(pending.count) * mean + runningLeft)
+                                    / Double(max(1, options.parallelJobs)))
+            }
+            let line = "\r[sweep] done \(finishedBefore + done)/\(jobs.count)  running \(running.count)"
+                + "  failed \(failed.count)  elsewhere \(busy.count)  remaining \(remaining)"
+                + "  elapsed \(formatSeconds(t - start))  ETA \(eta)   "
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+
+        while !pending.isEmpty || !running.isEmpty {
+            while running.count < options.parallelJobs, !pending.isEmpty {
+                let (id, job) = pending.removeFirst()
+                if layout.isFinished(id) { finishedBefore += 1; continue }
+                var spec = job
+                spec.threads = options.threadsPerJob
+                try RecordIO.writeAtomically(try encoder.encode(spec), to: layout.spec(id))
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: options.executable)
+                p.arguments = ["run-job", "--spec", layout.spec(id), "--record", layout.record(id),
+                               "--lock", layout.lock(id), "--data-dir", options.dataDirectory,
+                               "--threads", String(options.threadsPerJob),
+                               "--curve-every", String(options.curveEvery),
+                               "--curve-test-limit", String(options.curveTestLimit)]
+                // Appended to, never truncated: a job's log keeps every attempt, and two
+                // sweeps on one directory cannot wipe each other's lines.
+                let logFD = open(layout.log(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                guard logFD >= 0 else {
+                    throw ExperimentError("cannot open the log \(layout.log(id)): \(String(cString: strerror(errno)))")
+                }
+                let logHandle = FileHandle(fileDescriptor: logFD, closeOnDealloc: true)
+                p.standardOutput = logHandle
+                p.standardError = logHandle
+                p.standardInput = FileHandle.nullDevice
+                var env = ProcessInfo.processInfo.environment
+                env["OPENBLAS_NUM_THREADS"] = String(options.threadsPerJob)
+                p.environment = env
+                try p.run()
+                try? logHandle.close()
+                running.append(Running(id: id, process: p, started: now()))
+            }
+            usleep(100_000)
+            var still: [Running] = []
+            for r in running {
+                if r.process.isRunning { still.append(r); continue }
+                let code = r.process.terminationStatus
+                let reason = r.process.terminationReason
+                let elapsed = now() - r.started
+                if reason == .exit && code == 0 {
+                    done += 1
+                    durations.append(elapsed)
+                    var note = ""
+                    if let rec = try? RecordIO.read(layout.record(r.id)) {
+                        if rec.status != "finished" { diverged += 1; note = " DIVERGED" }
+                        let name = Experiment.methodName(sampler: rec.config.sampler)
+                        if let m = rec.results[name] {
+                            note += String(format: " %@ AUC %.4f acc %.4f", name, m.multiClassAUC, m.accuracy)
+                        }
+                    }
+                    emit("[\(finishedBefore + done)/\(jobs.count)] \(r.id) \(formatSeconds(elapsed))\(note)")
+                } else if reason == .exit && code == workerBusyExitCode {
+                    busy.append(r.id)
+                    emit("[skip] \(r.id) is being run by another process")
+                } else {
+                    failed.append(r.id)
+                    let how = reason == .exit ? "exit code \(code)" : "signal \(code)"
+                    emit("[FAILED] \(r.id) (\(how)); see \(layout.log(r.id))")
+                }
+            }
+            running = still
+            display()
+        }
+        display(force: true)
+        if options.interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        return Summary(total: jobs.count, finishedBefore: finishedBefore, finishedNow: done,
+                       failed: failed, busyElsewhere: busy, diverged: diverged,
+                       seconds: now() - start)
+
+        func emit(_ s: String) {
+            if options.interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            output(s)
+        }
+    }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+public func formatSeconds(_ s: Double) -> String {
+    guard s.isFinite else { return "?" }
+    let t = Int(s.rounded())
+    if t >= 3600 { return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) }
+    if t >= 60 { return String(format: "%dm%02ds", t / 60, t % 60) }
+    return "\(t)s"
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import ImbalanceData
+import ImbalanceKernels
+import ImbalanceSweep
+import ImbalanceTraining
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a grid of trainings from a YAML config; resumable, shardable, parallel.",
+        discussion: """
+        Each job's record is written atomically to OUT/records/ID.json when it finishes. \
+        Rerunning the same command skips finished jobs, so an interrupted sweep resumes \
+        where it stopped; two sweeps on one directory never run the same job at once (each \
+        job is locked by the process that trains it).
+
+        Parallelism: --jobs N runs N worker processes. BLAS threads per worker default to 1 \
+        when N >= the number of cores (or for lenet5, whose matrices are too small to gain \
+        from a second OpenBLAS thread), else cores / N. One process per core is the measured \
+        best for LeNet-5 sweeps (see README, Performance).
+        """)
+
+    @Argument(help: "Sweep config (YAML), e.g. configs/buda-mnist-quick.yaml.") var config: String
+    @Option(help: "Results directory (records/, logs/, locks/, specs/).") var out: String
+    @Option(help: "Directory holding the dataset files.") var dataDir: String?
+    @Option(help: "Trainings to run at once (default: number of cores).") var jobs: Int?
+    @Option(help: "BLAS threads per training (default: see above).") var threads: Int?
+    @Option(help: "Run only slice I of N (1-based), e.g. 2/8, for cluster job arrays.") var shard: String?
+    @Flag(help: "List the jobs and exit without training.") var dryRun = false
+
+    func run() throws {
+        let cfg = try SweepConfig.load(path: config)
+        var all = SweepPlan.jobs(for: cfg)
+        if let shard {
+            let s = try SweepPlan.parseShard(shard)
+            all = SweepPlan.shard(all, index: s.index, count: s.count)
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let parallel = max(1, jobs ?? cores)
+        let perJob = threads ?? ((parallel >= cores || cfg.model == "lenet5") ? 1 : max(1, cores / parallel))
+        let layout = SweepLayout(root: absolute(out))
+        if dryRun {
+            for job in all {
+                print(RunID.make(job) + (layout.isFinished(RunID.make(job)) ? "  (finished)" : ""))
+            }
+            print("\(all.count) jobs")
+            return
+        }
+        guard let kind = DatasetKind(rawValue: cfg.dataset) else { throw ValidationError("unknown dataset") }
+        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+        _ = try loadIDXDataset(kind: kind, directory: location.directory)   // fail early on bad files
+        try layout.create()
+        try? FileManager.default.removeItem(atPath: layout.root + "/sweep.yaml")
+        try? FileManager.default.copyItem(atPath: config, toPath: layout.root + "/sweep.yaml")
+        printError("\(cfg.name): \(kind.displayName) from \(location.description)")
+        let runner = SweepRunner(
+            layout: layout,
+            options: .init(parallelJobs: parallel, threadsPerJob: perJob,
+                           dataDirectory: location.directory, executable: selfExecutable(),
+                           curveEvery: cfg.curveEvery, curveTestLimit: cfg.curveTestLimit,
+                           interactive: isatty(STDERR_FILENO) == 1),
+            output: { printFlushed($0) })
+        let summary = try runner.run(all)
+        print("sweep \(cfg.name): \(summary.finishedBefore + summary.finishedNow)/\(summary.total) jobs finished "
+              + "(\(summary.finishedNow) now, \(summary.finishedBefore) earlier), \(summary.diverged) diverged, "
+              + "\(summary.failed.count) failed, \(summary.busyElsewhere.count) running elsewhere; "
+              + "wall time \(formatSeconds(summary.seconds))")
+        if !summary.failed.isEmpty { throw ExitCode(1) }
+        if !summary.busyElsewhere.isEmpty { throw ExitCode(2) }
+    }
+}
+
+/// Runs one job of a sweep; started by `imbench sweep`, one process per job.
+struct RunJob: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-job", abstract: "Run one sweep job (used by `imbench sweep`).",
+        shouldDisplay: false)
+
+    @Option var spec: String
+    @Option var record: String
+    @Option var lock: String
+    @Option var dataDir: String
+    @Option var threads: Int = 1
+    @Option var curveEvery: Int = 0
+    @Option var curveTestLimit: Int = 2_000
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        let code = JobWorker.run(specPath: spec, recordPath: record, lockPath: lock,
+                                 dataDirectory: dataDir, curveEvery: curveEvery,
+                                 curveTestLimit: curveTestLimit) { line in
+            printFlushed(line)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+}
+
+/// This executable's path, for starting workers (argv[0] may be relative or a bare name).
+func selfExecutable() -> String {
+    if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
+    return absolute(CommandLine.arguments[0])
+}

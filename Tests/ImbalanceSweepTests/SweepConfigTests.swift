@@ -1,0 +1,99 @@
+import XCTest
+import ImbalanceTraining
+@testable import ImbalanceSweep
+
+final class SweepConfigTests: XCTestCase {
+    static var repoRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    func testQuickPresetIsTheIssuesGrid() throws {
+        let config = try SweepConfig.load(path: Self.repoRoot + "/configs/buda-mnist-quick.yaml")
+        XCTAssertEqual(config.stepRhos, [10, 100, 1000])
+        XCTAssertEqual(config.stepMus, [0.1, 0.5, 0.9])
+        XCTAssertEqual(config.repetitions, 2)
+        let jobs = SweepPlan.jobs(for: config)
+        // 9 cells x 2 repetitions x (baseline, ROS + two-phase, RUS + two-phase)
+        XCTAssertEqual(jobs.count, 54)
+        XCTAssertEqual(jobs.filter { $0.twoPhase }.count, 36)
+        XCTAssertEqual(Set(jobs.map(RunID.make)).count, 54, "ids are unique")
+    }
+
+    func testEveryPresetParses() throws {
+        let dir = Self.repoRoot + "/configs"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(files.count, 3)
+        for f in files {
+            XCTAssertNoThrow(try SweepConfig.load(path: dir + "/" + f), f)
+        }
+        XCTAssertTrue(files.contains { $0.contains("smoke") })
+    }
+
+    func testAllProblemsAreReportedAtOnceWithLines() {
+        let yaml = """
+        name: bad
+        dataset: mnist
+        model: lenet6
+        repetitions: 0
+        iterations: 100
+        methods: [baseline, SMOTE]
+        step: {rho: [10, 0.5], mu: [0.5]}
+        colour: blue
+        """
+        XCTAssertThrowsError(try SweepConfig.parse(yaml: yaml, path: "bad.yaml")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("bad.yaml:3: unknown model 'lenet6'"), text)
+            XCTAssertTrue(text.contains("bad.yaml:4: 'repetitions' must be a whole number >= 1"), text)
+            XCTAssertTrue(text.contains("bad.yaml:6: unknown method 'SMOTE'"), text)
+            XCTAssertTrue(text.contains("bad.yaml:7: step.rho must be >= 1"), text)
+            XCTAssertTrue(text.contains("bad.yaml:8: unknown key 'colour'"), text)
+        }
+    }
+
+    func testImpossibleGridIsRejectedBeforeTraining() {
+        let yaml = """
+        name: impossible
+        dataset: mnist
+        repetitions: 1
+        iterations: 10
+        methods: [baseline]
+        step: {rho: [10000], mu: [0.25]}
+        """
+        XCTAssertThrowsError(try SweepConfig.parse(yaml: yaml, path: "i.yaml")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("i.yaml:6"), text)
+            XCTAssertTrue(text.contains("mu"), text)
+        }
+    }
+
+    func testShardsPartitionTheGrid() throws {
+        let config = try SweepConfig.load(path: Self.repoRoot + "/configs/buda-mnist-quick.yaml")
+        let all = SweepPlan.jobs(for: config).map(RunID.make)
+        for n in [1, 2, 3, 7, 54, 60] {
+            var union: [String] = []
+            for i in 1...n { union += SweepPlan.shard(all, index: i, count: n) }
+            XCTAssertEqual(union.count, all.count, "no overlap for \(n) shards")
+            XCTAssertEqual(Set(union), Set(all), "union is the grid for \(n) shards")
+        }
+        XCTAssertThrowsError(try SweepPlan.parseShard("0/4"))
+        XCTAssertThrowsError(try SweepPlan.parseShard("5/4"))
+        XCTAssertEqual(try SweepPlan.parseShard("2/4").index, 2)
+    }
+
+    func testPartialResamplingJobs() throws {
+        let yaml = """
+        name: partial
+        dataset: mnist
+        repetitions: 1
+        iterations: 10
+        methods: [baseline, ROS, RUS]
+        partial: {rho: [1000], mu: [0.5], samplers: [ROS, RUS], ratios: [1, 10, 100]}
+        """
+        let config = try SweepConfig.parse(yaml: yaml, path: "p.yaml")
+        let jobs = SweepPlan.jobs(for: config)
+        XCTAssertEqual(jobs.count, 6)
+        XCTAssertEqual(Set(jobs.compactMap(\.samplerRatio)), [1, 10, 100])
+    }
+}

@@ -1,0 +1,129 @@
+import XCTest
+import ImbalanceTraining
+@testable import ImbalanceSweep
+
+/// Real sweep processes: killed, resumed and run side by side on one directory.
+final class SweepProcessTests: XCTestCase {
+    var executable: String {
+        // The imbench binary sits next to the test bundle in the build products directory.
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.path + "/imbench") {
+            dir.deleteLastPathComponent()
+        }
+        return dir.path + "/imbench"
+    }
+
+    var mnist: String { SweepConfigTests.repoRoot + "/../shared/datasets/mnist" }
+
+    func makeConfig(_ dir: String) throws -> String {
+        let yaml = """
+        name: kill-test
+        dataset: mnist
+        repetitions: 2
+        iterations: 40
+        batchSize: 16
+        maxPerClass: 100
+        methods: [baseline, ROS, RUS]
+        step: {rho: [10], mu: [0.5]}
+        """
+        let path = dir + "/sweep.yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func runSweep(_ config: String, out: String, killAfter: Double? = nil) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = ["sweep", config, "--out", out, "--data-dir", mnist, "--jobs", "2"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        if let killAfter {
+            usleep(UInt32(killAfter * 1e6))
+            kill(p.processIdentifier, SIGKILL)
+        }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    func records(_ dir: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/records")) ?? []
+        for f in files where f.hasSuffix(".json") {
+            var r = try RecordIO.read(dir + "/records/" + f)
+            XCTAssertEqual(r.id + ".json", f)
+            r.timings = Timings(wallSeconds: 0, trainSeconds: 0, imagesPerSecond: 0)
+            out[r.id] = try RecordIO.encode(r)
+        }
+        return out
+    }
+
+    func testKilledSweepResumesToIdenticalRecords() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable),
+              FileManager.default.fileExists(atPath: mnist) else {
+            throw XCTSkip("needs the imbench binary and ../shared/datasets/mnist")
+        }
+        let tmp = NSTemporaryDirectory() + "imbench-kill-\(getpid())"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let config = try makeConfig(tmp)
+
+        XCTAssertEqual(try runSweep(config, out: tmp + "/reference"), 0)
+        let reference = try records(tmp + "/reference")
+        XCTAssertEqual(reference.count, 6)
+
+        var seed: UInt64 = 42
+        for trial in 0..<3 {
+            let out = tmp + "/killed-\(trial)"
+            // Kill at a pseudo-random moment within the first seconds, then resume.
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let delay = 0.3 + Double(seed >> 40) / Double(1 << 24) * 2.5
+            _ = try runSweep(config, out: out, killAfter: delay)
+            let partial = try records(out)
+            for (id, data) in partial { XCTAssertEqual(data, reference[id], "record \(id) after kill") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: out + "/records")
+                .filter { !$0.hasSuffix(".json") || $0.hasPrefix(".") }
+            // A temporary file can be left only by a kill during the write; it is never read.
+            XCTAssertTrue(leftovers.allSatisfy { $0.hasSuffix(".tmp") }, "\(leftovers)")
+            XCTAssertEqual(try runSweep(config, out: out), 0)
+            XCTAssertEqual(try records(out), reference, "trial \(trial): resumed records equal the uninterrupted run")
+        }
+    }
+
+    func testTwoSweepsOnOneDirectoryNeverRunAJobTwice() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable),
+              FileManager.default.fileExists(atPath: mnist) else {
+            throw XCTSkip("needs the imbench binary and ../shared/datasets/mnist")
+        }
+        let tmp = NSTemporaryDirectory() + "imbench-two-\(getpid())"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let config = try makeConfig(tmp)
+        let out = tmp + "/shared"
+        let a = Process(), b = Process()
+        for p in [a, b] {
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = ["sweep", config, "--out", out, "--data-dir", mnist, "--jobs", "1"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+        }
+        try a.run(); try b.run()
+        a.waitUntilExit(); b.waitUntilExit()
+        // Each worker logs "finished" once when it trains a job; a second trainer of the
+        // same job would log it twice (the log is appended to by whichever runs it).
+        let logs = try FileManager.default.contentsOfDirectory(atPath: out + "/logs")
+        XCTAssertEqual(logs.count, 6)
+        var trained = 0
+        for f in logs {
+            let text = try String(contentsOfFile: out + "/logs/" + f, encoding: .utf8)
+            let n = text.components(separatedBy: "finished: ").count - 1
+            XCTAssertLessThanOrEqual(n, 1, "\(f) was trained \(n) times")
+            trained += n
+        }
+        XCTAssertEqual(trained, 6)
+        XCTAssertEqual(try records(out).count, 6)
+    }
+}
