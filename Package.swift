@@ -51,11 +51,14 @@ let package = Package(
                                .product(name: "Yams", package: "Yams")]),
         // Markdown tables and SVG charts generated from run records alone.
         .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords"]),
+        // Dataset manifests, checksums (SHA-256, MD5), download with mirrors and resume,
+        // verification and inspection (`imbench data ...`).
+        .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData"]),
         // Process-control calls Swift cannot make directly (variadic prctl).
         .target(name: "CShims"),
         .executableTarget(name: "imbench",
                           dependencies: [
-                              "ImbalanceTraining", "ImbalanceSweep", "ImbalanceReport",
+                              "ImbalanceTraining", "ImbalanceSweep", "ImbalanceReport", "ImbalanceFetch",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Yams", package: "Yams"),
                           ]),
@@ -67,5 +70,6 @@ let package = Package(
         .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining"]),
         .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport"]),
         .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
+        .testTarget(name: "ImbalanceFetchTests", dependencies: ["ImbalanceFetch"]),
     ]
 )
