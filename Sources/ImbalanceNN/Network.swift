@@ -10,8 +10,8 @@ public final class Network {
     public let name: String
     public let layers: [Layer]
     public let inputShape: [Int]   // (C, H, W)
-    private(set) var activations: [Tensor] = []   // activations[0] is the input
-    private(set) var gradients: [Tensor] = []     // gradients[i] is dL/d activations[i]
+    public private(set) var activations: [Tensor] = []   // activations[0] is the input
+    public private(set) var gradients: [Tensor] = []     // gradients[i] is dL/d activations[i]
     private var batchCapacity = 0
 
     public init(name: String, inputShape: [Int], layers: [Layer]) {

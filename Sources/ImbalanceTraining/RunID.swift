@@ -76,8 +76,9 @@ public enum Summary {
             lines.append("  DIVERGED in \(d?.phase ?? "?") at iteration \(d?.iteration ?? -1): \(d?.reason ?? "")")
         }
         for (name, m) in r.results.sorted(by: { $0.key < $1.key }) {
-            lines.append(String(format: "  %-24@ accuracy %.4f  multi-class AUC %.6f  balanced acc %.4f  macro F1 %.4f",
-                                name as NSString, m.accuracy, m.multiClassAUC, m.balancedAccuracy, m.macroF1))
+            lines.append("  " + name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                         + String(format: " accuracy %.4f  multi-class AUC %.6f  balanced acc %.4f  macro F1 %.4f",
+                                  m.accuracy, m.multiClassAUC, m.balancedAccuracy, m.macroF1))
         }
         lines.append(String(format: "  wall time %.1f s (training %.1f s, %.0f images/s)",
                             r.timings.wallSeconds, r.timings.trainSeconds, r.timings.imagesPerSecond))

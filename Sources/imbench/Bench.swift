@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import ImbalanceData
+import ImbalanceKernels
+import ImbalanceNN
+import ImbalanceRandom
+import ImbalanceTraining
+
+/// `imbench bench`: end-to-end training and inference throughput, with the machine's own
+/// sgemm figure measured in the same run as the yardstick, and per-layer times (as Caffe's
+/// `caffe time`) to show where the time goes.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training and inference throughput (images/s, GFLOP/s, peak memory).",
+        discussion: """
+        Uses synthetic images (the speed of a network does not depend on pixel values), so \
+        it needs no data. Each figure is the median of --repeats timed runs after a warm-up.
+        """)
+
+    @Option(help: "Network: lenet5.") var model: String = "lenet5"
+    @Option(help: "Mini-batch size.") var batch: Int = 64
+    @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Training iterations per timed run.") var iterations: Int = 200
+    @Option(help: "Timed runs (the median is reported).") var repeats: Int = 5
+    @Flag(help: "Also time every layer's forward and backward pass.") var layers = false
+    @Option(help: "Write the results as JSON here.") var output: String?
+
+    struct Result: Codable {
+        var model: String
+        var batch: Int
+        var threads: Int
+        var openblasCore: String
+        var trainImagesPerSecond: Double
+        var trainRuns: [Double]
+        var inferenceImagesPerSecond: Double
+        var trainGFLOPS: Double
+        var inferenceGFLOPS: Double
+        var sgemmGFLOPS: Double
+        var sgemmSize: Int
+        var forwardMFLOPPerImage: Double
+        var trainMFLOPPerImage: Double
+        var peakMemoryMiB: Double
+        var secondsPer10kIterations: Double
+        var layers: [LayerTime]?
+    }
+
+    struct LayerTime: Codable {
+        var name: String
+        var forwardMilliseconds: Double
+        var backwardMilliseconds: Double
+    }
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        let classes = 10
+        let net = try Models.make(model, classes: classes)
+        var rng = RandomStream(seed: 1)
+        net.initialize(using: &rng)
+        let shape = net.inputShape
+        let n = max(batch * 20, 2_000)
+        var pixels = [UInt8](repeating: 0, count: n * shape.reduce(1, *))
+        for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        let labels = (0..<n).map { $0 % classes }
+        let data = ImageDataset(name: "synthetic", channels: shape[0], height: shape[1], width: shape[2],
+                                pixels: pixels, labels: labels, classNames: (0..<classes).map(String.init))
+        let trainer = Trainer(network: net, classCount: classes)
+        let settings = SolverSettings.lenet5(iterations: iterations, batchSize: batch)
+        var order = RandomStream(seed: 2), drop = RandomStream(seed: 3)
+        let indices = Array(0..<n)
+
+        // Warm-up: first-touch page faults, OpenBLAS buffers, caches.
+        var warm = settings
+        warm.iterations = max(10, iterations / 10)
+        _ = trainer.train(on: data, indices: indices, settings: warm, orderRNG: &order, dropoutRNG: &drop)
+
+        var trainRuns: [Double] = []
+        for _ in 0..<repeats {
+            let o = trainer.train(on: data, indices: indices, settings: settings,
+                                  orderRNG: &order, dropoutRNG: &drop)
+            trainRuns.append(o.imagesPerSecond)
+            FileHandle.standardError.write(Data(String(format: "  training run: %.0f images/s\n", o.imagesPerSecond).utf8))
+        }
+        var inferRuns: [Double] = []
+        _ = trainer.predict(data, limit: n, batch: batch)
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = trainer.predict(data, limit: n, batch: batch)
+            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            inferRuns.append(Double(n) / s)
+        }
+        let macs = Double(net.forwardMACsPerImage)
+        let forwardFLOP = 2 * macs
+        // Backward: the weight gradient of every layer costs as much as its forward pass;
+        // the input gradient too, except for the first layer, whose input gradient is
+        // never computed.
+        let firstMACs = Double(firstLayerMACs(net))
+        let trainFLOP = forwardFLOP + 2 * macs + 2 * (macs - firstMACs)
+        let trainIPS = median(trainRuns), inferIPS = median(inferRuns)
+        let gemm = measureSGEMM(size: 512)
+        var result = Result(
+            model: model, batch: batch, threads: threads, openblasCore: BLAS.coreName,
+            trainImagesPerSecond: trainIPS, trainRuns: trainRuns,
+            inferenceImagesPerSecond: inferIPS,
+            trainGFLOPS: trainIPS * trainFLOP / 1e9, inferenceGFLOPS: inferIPS * forwardFLOP / 1e9,
+            sgemmGFLOPS: gemm, sgemmSize: 512,
+            forwardMFLOPPerImage: forwardFLOP / 1e6, trainMFLOPPerImage: trainFLOP / 1e6,
+            peakMemoryMiB: peakMemoryMiB(),
+            secondsPer10kIterations: 10_000 * Double(batch) / trainIPS, layers: nil)
+        if layers { result.layers = timeLayers(net, data: data) }
+
+        print("ImbalanceBench \(ImbalanceBenchInfo.version) bench: \(model), batch \(batch), "
+              + "\(threads) OpenBLAS thread(s), core \(BLAS.coreName)")
+        print(String(format: "  training   %8.0f images/s  %6.1f GFLOP/s  (%.1f MFLOP/image; 10,000 iterations in %.0f s)",
+                     trainIPS, result.trainGFLOPS, result.trainMFLOPPerImage, result.secondsPer10kIterations))
+        print(String(format: "  inference  %8.0f images/s  %6.1f GFLOP/s  (%.1f MFLOP/image)",
+                     inferIPS, result.inferenceGFLOPS, result.forwardMFLOPPerImage))
+        print(String(format: "  sgemm 512x512x512: %.1f GFLOP/s (same run); training reaches %.0f%% of it",
+                     gemm, 100 * result.trainGFLOPS / gemm))
+        print(String(format: "  peak memory %.0f MiB", result.peakMemoryMiB))
+        if let lt = result.layers {
+            print("  per layer (ms per batch):      forward  backward")
+            for l in lt {
+                print("    " + l.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                      + String(format: " %8.3f  %8.3f", l.forwardMilliseconds, l.backwardMilliseconds))
+            }
+        }
+        if let output {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try enc.encode(result).write(to: URL(fileURLWithPath: output))
+            print("written to \(output)")
+        }
+    }
+
+    private func firstLayerMACs(_ net: Network) -> Int {
+        var shape = [1] + net.inputShape
+        for layer in net.layers {
+            let out = layer.outputShape(for: shape)
+            if let conv = layer as? Convolution {
+                return out.reduce(1, *) * conv.inputChannels * conv.kernel * conv.kernel
+            }
+            if let fc = layer as? FullyConnected { return fc.inputs * fc.outputs }
+            shape = out
+        }
+        return 0
+    }
+
+    /// Median time of each layer's forward and backward pass over 50 batches.
+    private func timeLayers(_ net: Network, data: ImageDataset) -> [LayerTime] {
+        net.prepare(batch: batch)
+        let idx = Array(0..<batch)
+        idx.withUnsafeBufferPointer {
+            data.fillBatch(indices: $0, into: net.input.pointer, labels: nil, scale: ImageDataset.caffeScale)
+        }
+        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 9))
+        var fwd = [[Double]](repeating: [], count: net.layers.count)
+        var bwd = [[Double]](repeating: [], count: net.layers.count)
+        let lowest = net.firstTrainableLayer ?? 0
+        for _ in 0..<50 {
+            for (i, layer) in net.layers.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                layer.forward(net.activations[i], into: net.activations[i + 1], context: &ctx)
+                fwd[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            net.outputGradient.buffer.update(repeating: 0.01)
+            for i in stride(from: net.layers.count - 1, through: lowest, by: -1) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                net.layers[i].backward(input: net.activations[i], output: net.activations[i + 1],
+                                       outputGradient: net.gradients[i + 1],
+                                       inputGradient: i > lowest ? net.gradients[i] : nil)
+                bwd[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+        }
+        return net.layers.enumerated().map {
+            LayerTime(name: $0.element.name, forwardMilliseconds: median(fwd[$0.offset]),
+                      backwardMilliseconds: bwd[$0.offset].isEmpty ? 0 : median(bwd[$0.offset]))
+        }
+    }
+}
+
+/// sgemm GFLOP/s on square matrices, the yardstick every kernel figure is set against.
+func measureSGEMM(size n: Int, repeats: Int = 20) -> Double {
+    let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+    var c = [Float](repeating: 0, count: n * n)
+    var times: [Double] = []
+    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+        for r in 0..<(repeats + 3) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            BLAS.sgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
+                       b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+            if r >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+        }
+    } } }
+    return 2 * Double(n * n * n) / median(times) / 1e9
+}
+
+func median(_ xs: [Double]) -> Double {
+    guard !xs.isEmpty else { return .nan }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024   // ru_maxrss is in KiB on Linux
+}
