@@ -61,14 +61,24 @@ public final class JobLock {
 
 /// Exit code a worker uses when another process holds the job's lock.
 public let workerBusyExitCode: Int32 = 75
+/// Exit code a worker uses when its record cannot be written (full disk, permissions):
+/// the sweep stops instead of failing every remaining job the same way.
+public let workerWriteFailedExitCode: Int32 = 74
 
 /// The worker side: runs one job in this process and writes its record.
 public enum JobWorker {
     /// Returns the process exit code.
     public static func run(specPath: String, recordPath: String, lockPath: String,
                            dataDirectory: String, curveEvery: Int, curveTestLimit: Int,
+                           parentPID: Int32? = nil,
                            log: @escaping (String) -> Void) -> Int32 {
         _ = imbench_die_with_parent()
+        // The sweep may have died between starting this process and the call above; then
+        // nobody would kill us with it, so stop now rather than hold the job's lock.
+        if let parentPID, getppid() != parentPID {
+            log("the sweep that started this worker is gone")
+            return 1
+        }
         guard let lock = JobLock(path: lockPath) else {
             log("job is being run by another process (lock \(lockPath) is held)")
             return workerBusyExitCode
@@ -98,7 +108,12 @@ public enum JobWorker {
                                p.training.imagesPerSecond))
                 }
             }
-            try RecordIO.write(record, to: recordPath)
+            do {
+                try RecordIO.write(record, to: recordPath)
+            } catch {
+                log("error: \(error)")
+                return workerWriteFailedExitCode
+            }
             log("finished: \(record.status)")
             return 0
         } catch {
@@ -145,8 +160,9 @@ public final class SweepRunner {
         public var total: Int
         public var finishedBefore: Int
         public var finishedNow: Int
+        /// Jobs another process was running when this one reached them, finished since.
+        public var finishedElsewhere: Int
         public var failed: [String]
-        public var busyElsewhere: [String]
         public var diverged: Int
         public var seconds: Double
     }
@@ -190,7 +206,7 @@ public final class SweepRunner {
             let t = now()
             guard force || t - lastDisplay >= 1 else { return }
             lastDisplay = t
-            let remaining = pending.count + running.count
+            let remaining = pending.count + running.count + deferred.count
             var eta = "?"
             if !durations.isEmpty {
                 let mean = durations.reduce(0, +) / Double(durations.count)
@@ -199,13 +215,23 @@ public final class SweepRunner {
                                     / Double(max(1, options.parallelJobs)))
             }
             let line = "\r[sweep] done \(finishedBefore + done)/\(jobs.count)  running \(running.count)"
-                + "  failed \(failed.count)  elsewhere \(busy.count)  remaining \(remaining)"
+                + "  failed \(failed.count)  waiting on another process \(deferred.count)  remaining \(remaining)"
                 + "  elapsed \(formatSeconds(t - start))  ETA \(eta)   "
             FileHandle.standardError.write(Data(line.utf8))
         }
 
-        while !pending.isEmpty || !running.isEmpty {
-            while running.count < options.parallelJobs, !pending.isEmpty {
+        var deferred: [(String, JobConfig)] = []
+        var stopReason: String?
+        while !pending.isEmpty || !running.isEmpty || (!deferred.isEmpty && stopReason == nil) {
+            if pending.isEmpty && running.isEmpty {
+                // Only jobs held by another process are left: wait for it, then look again
+                // (finished ones are counted, abandoned ones are run here).
+                sleep(1)
+                pending = deferred
+                deferred = []
+                display()
+            }
+            while stopReason == nil, running.count < options.parallelJobs, !pending.isEmpty {
                 let (id, job) = pending.removeFirst()
                 if layout.isFinished(id) { finishedBefore += 1; continue }
                 var spec = job
@@ -217,7 +243,8 @@ public final class SweepRunner {
                                "--lock", layout.lock(id), "--data-dir", options.dataDirectory,
                                "--threads", String(options.threadsPerJob),
                                "--curve-every", String(options.curveEvery),
-                               "--curve-test-limit", String(options.curveTestLimit)]
+                               "--curve-test-limit", String(options.curveTestLimit),
+                               "--parent-pid", String(getpid())]
                 // Appended to, never truncated: a job's log keeps every attempt, and two
                 // sweeps on one directory cannot wipe each other's lines.
                 let logFD = open(layout.log(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -255,8 +282,17 @@ public final class SweepRunner {
                     }
                     emit("[\(finishedBefore + done)/\(jobs.count)] \(r.id) \(formatSeconds(elapsed))\(note)")
                 } else if reason == .exit && code == workerBusyExitCode {
-                    busy.append(r.id)
-                    emit("[skip] \(r.id) is being run by another process")
+                    if !busy.contains(r.id) {
+                        busy.append(r.id)
+                        emit("[wait] \(r.id) is being run by another process")
+                    }
+                    if let job = jobs.first(where: { RunID.make($0) == r.id }) { deferred.append((r.id, job)) }
+                } else if reason == .exit && code == workerWriteFailedExitCode {
+                    failed.append(r.id)
+                    stopReason = "cannot write records to \(layout.records) (see \(layout.log(r.id)))"
+                    emit("[FAILED] \(r.id): its record could not be written; stopping the sweep")
+                    pending.removeAll()
+                    deferred.removeAll()
                 } else {
                     failed.append(r.id)
                     let how = reason == .exit ? "exit code \(code)" : "signal \(code)"
@@ -268,9 +304,11 @@ public final class SweepRunner {
         }
         display(force: true)
         if options.interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-        return Summary(total: jobs.count, finishedBefore: finishedBefore, finishedNow: done,
-                       failed: failed, busyElsewhere: busy, diverged: diverged,
-                       seconds: now() - start)
+        if let stopReason { throw ExperimentError("sweep stopped: \(stopReason)") }
+        let finishedElsewhere = busy.filter { layout.isFinished($0) }
+        return Summary(total: jobs.count, finishedBefore: finishedBefore,
+                       finishedNow: done, finishedElsewhere: finishedElsewhere.count,
+                       failed: failed, diverged: diverged, seconds: now() - start)
 
         func emit(_ s: String) {
             if options.interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }

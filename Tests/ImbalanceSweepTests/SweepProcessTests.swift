@@ -70,16 +70,18 @@ final class SweepProcessTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let config = try makeConfig(tmp)
 
+        let t0 = Date()
         XCTAssertEqual(try runSweep(config, out: tmp + "/reference"), 0)
+        let referenceSeconds = Date().timeIntervalSince(t0)
         let reference = try records(tmp + "/reference")
         XCTAssertEqual(reference.count, 6)
 
         var seed: UInt64 = 42
-        for trial in 0..<3 {
+        for trial in 0..<10 {
             let out = tmp + "/killed-\(trial)"
             // Kill at a pseudo-random moment within the first seconds, then resume.
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            let delay = 0.3 + Double(seed >> 40) / Double(1 << 24) * 2.5
+            let delay = 0.2 + Double(seed >> 40) / Double(1 << 24) * referenceSeconds
             _ = try runSweep(config, out: out, killAfter: delay)
             let partial = try records(out)
             for (id, data) in partial { XCTAssertEqual(data, reference[id], "record \(id) after kill") }
@@ -90,6 +92,31 @@ final class SweepProcessTests: XCTestCase {
             XCTAssertEqual(try runSweep(config, out: out), 0)
             XCTAssertEqual(try records(out), reference, "trial \(trial): resumed records equal the uninterrupted run")
         }
+    }
+
+    func testResultsPathThatIsAFileStopsWithAClearError() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable),
+              FileManager.default.fileExists(atPath: mnist) else {
+            throw XCTSkip("needs the imbench binary and ../shared/datasets/mnist")
+        }
+        let tmp = NSTemporaryDirectory() + "imbench-file-\(getpid())"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let config = try makeConfig(tmp)
+        let blocker = tmp + "/not-a-directory"
+        try "x".write(toFile: blocker, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = ["sweep", config, "--out", blocker, "--data-dir", mnist]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertNotEqual(p.terminationStatus, 0)
+        XCTAssertTrue(text.contains(blocker), text)
+        XCTAssertEqual(try String(contentsOfFile: blocker, encoding: .utf8), "x", "nothing overwritten")
     }
 
     func testTwoSweepsOnOneDirectoryNeverRunAJobTwice() throws {
@@ -112,6 +139,9 @@ final class SweepProcessTests: XCTestCase {
         }
         try a.run(); try b.run()
         a.waitUntilExit(); b.waitUntilExit()
+        // Each waits for the jobs the other holds, so both end with the whole grid.
+        XCTAssertEqual(a.terminationStatus, 0)
+        XCTAssertEqual(b.terminationStatus, 0)
         // Each worker logs "finished" once when it trains a job; a second trainer of the
         // same job would log it twice (the log is appended to by whichever runs it).
         let logs = try FileManager.default.contentsOfDirectory(atPath: out + "/logs")
