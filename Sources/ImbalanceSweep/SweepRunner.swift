@@ -201,19 +201,22 @@ public final class SweepRunner {
         var lastDisplay = 0.0
         let encoder = RecordIO.encoder()
 
+        func estimate() -> String {
+            guard !durations.isEmpty else { return "?" }
+            let t = now()
+            let mean = durations.reduce(0, +) / Double(durations.count)
+            let runningLeft = running.map { max(0, mean - (t - $0.started)) }.reduce(0, +)
+            return formatSeconds((Double(pending.count) * mean + runningLeft)
+                                 / Double(max(1, options.parallelJobs)))
+        }
+
         func display(force: Bool = false) {
             guard options.interactive else { return }
             let t = now()
             guard force || t - lastDisplay >= 1 else { return }
             lastDisplay = t
             let remaining = pending.count + running.count + deferred.count
-            var eta = "?"
-            if !durations.isEmpty {
-                let mean = durations.reduce(0, +) / Double(durations.count)
-                let runningLeft = running.map { max(0, mean - (t - $0.started)) }.reduce(0, +)
-                eta = formatSeconds((Double(pending.count) * mean + runningLeft)
-                                    / Double(max(1, options.parallelJobs)))
-            }
+            let eta = estimate()
             let line = "\r[sweep] done \(finishedBefore + done)/\(jobs.count)  running \(running.count)"
                 + "  failed \(failed.count)  waiting on another process \(deferred.count)  remaining \(remaining)"
                 + "  elapsed \(formatSeconds(t - start))  ETA \(eta)   "
@@ -280,7 +283,8 @@ public final class SweepRunner {
                             note += String(format: " %@ AUC %.4f acc %.4f", name, m.multiClassAUC, m.accuracy)
                         }
                     }
-                    emit("[\(finishedBefore + done)/\(jobs.count)] \(r.id) \(formatSeconds(elapsed))\(note)")
+                    emit("[\(finishedBefore + done)/\(jobs.count)] \(r.id) \(formatSeconds(elapsed))\(note)"
+                         + (options.interactive ? "" : "  (running \(running.count - 1), failed \(failed.count), ETA \(estimate()))"))
                 } else if reason == .exit && code == workerBusyExitCode {
                     if !busy.contains(r.id) {
                         busy.append(r.id)
