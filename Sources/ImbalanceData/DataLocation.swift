@@ -14,10 +14,15 @@
 /// 3. Standard places, in order:
 ///    - fashion-mnist: `/usr/share/datasets/fashion-mnist` (Debian's
 ///      `dataset-fashion-mnist`), `~/.cache/imbench/fashion-mnist`, `./data/fashion-mnist`;
-///    - mnist: `~/.cache/imbench/mnist`, `./data/mnist`, `../shared/datasets/mnist`.
+///    - mnist: `~/.cache/imbench/mnist`, `./data/mnist`, `../shared/datasets/mnist`;
+///    - cifar10: `~/.cache/imbench/cifar10`, `./data/cifar10`,
+///      `../shared/datasets/cifar-10-batches-bin`;
+///    - cifar100: `~/.cache/imbench/cifar100`, `./data/cifar100`.
 ///
-/// A directory "holds" a dataset when each of its four IDX files exists as `name` or
-/// `name.gz`. Relative paths are resolved against the working directory so records carry
+/// A directory "holds" an IDX dataset when each of its four IDX files exists as `name` or
+/// `name.gz`; it holds a CIFAR dataset when it has at least one training batch and the
+/// test batch (`.bin` or `.bin.gz`), or the official `cifar-10-binary.tar.gz` /
+/// `cifar-100-binary.tar.gz` (`CIFARLayout.locationProblem`). Relative paths are resolved against the working directory so records carry
 /// absolute paths. The environment and the file check are parameters so tests can
 /// exercise the rule without touching the real system.
 public enum DataLocation {
@@ -70,6 +75,13 @@ public enum DataLocation {
         var attempts: [Attempt] = []
 
         func check(_ path: String, _ rule: Rule) -> Bool {
+            if let layout = kind.cifarLayout {
+                guard let problem = layout.locationProblem(in: path, fileExists: fileExists) else {
+                    return true
+                }
+                attempts.append(Attempt(path: path, rule: rule, problem: problem))
+                return false
+            }
             let missing = kind.files.all.filter { name in
                 let file = joinPath(path, name)
                 return !fileExists(file) && !fileExists(file + ".gz")
@@ -90,7 +102,7 @@ public enum DataLocation {
                 return Resolution(directory: path, rule: .explicit, skipped: [])
             }
             throw DataLocationError(kind: kind, attempts: attempts, fixes: [
-                "check the --data-dir path: it must hold \(fileList(kind)) (each optionally .gz), or a '\(kind.rawValue)' subfolder holding them",
+                "check the --data-dir path: it must hold \(fileList(kind)), or a '\(kind.rawValue)' subfolder holding them",
             ])
         }
 
@@ -116,7 +128,7 @@ public enum DataLocation {
         if kind == .fashionMNIST {
             fixes.append("install it: apt-get install dataset-fashion-mnist (puts the files in /usr/share/datasets/fashion-mnist)")
         }
-        fixes.append("put \(fileList(kind)) (each optionally .gz) in ~/.cache/imbench/\(kind.rawValue)")
+        fixes.append("put \(fileList(kind)) in ~/.cache/imbench/\(kind.rawValue)")
         fixes.append("or pass --data-dir DIR, or set \(environmentVariable)=DIR (DIR holding the files, or a '\(kind.rawValue)' subfolder)")
         throw DataLocationError(kind: kind, attempts: attempts, fixes: fixes)
     }
@@ -132,6 +144,11 @@ public enum DataLocation {
             return ["/usr/share/datasets/fashion-mnist", cache, local]
         case .mnist:
             return [cache, local, normalize(joinPath(currentDirectory, "../shared/datasets/mnist"))]
+        case .cifar10:
+            return [cache, local,
+                    normalize(joinPath(currentDirectory, "../shared/datasets/cifar-10-batches-bin"))]
+        case .cifar100:
+            return [cache, local]
         }
     }
 
@@ -182,7 +199,8 @@ public enum DataLocation {
     }
 
     private static func fileList(_ kind: DatasetKind) -> String {
-        kind.files.all.joined(separator: ", ")
+        if let layout = kind.cifarLayout { return layout.requirement }
+        return kind.files.all.joined(separator: ", ") + " (each optionally .gz)"
     }
 }
 

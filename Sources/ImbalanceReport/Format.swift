@@ -23,22 +23,21 @@ enum Fmt {
         return "\(x)"
     }
 
-    /// Text placed in a markdown table cell: pipes escaped, line breaks flattened.
-    static func cell(_ s: String) -> String {
+    /// Text from records placed in a markdown table cell: markdown punctuation and HTML
+    /// brackets backslash-escaped (pipes included), line breaks flattened.
+    static func cell(_ s: String) -> String { inline(s) }
+
+    /// Text from records placed in running markdown (headings, list items, cells).
+    static func inline(_ s: String) -> String {
         var out = ""
         for ch in s {
             switch ch {
-            case "|": out += "\\|"
+            case "\\", "|", "*", "_", "`", "<", ">", "[", "]", "#": out += "\\" + String(ch)
             case "\n", "\r": out += " "
             default: out.append(ch)
             }
         }
         return out
-    }
-
-    /// Text placed in running markdown (headings, list items): line breaks flattened.
-    static func inline(_ s: String) -> String {
-        String(s.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
     }
 
     /// Text placed in SVG character data or attribute values.

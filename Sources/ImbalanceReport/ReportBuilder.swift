@@ -103,7 +103,7 @@ struct Writer {
     }
 
     mutating func build(title: String, command: String) -> Report {
-        md += "# \(Fmt.inline(title))\n\n"
+        md += "# \(title.map { $0 == "\n" || $0 == "\r" ? " " : $0 }.map(String.init).joined())\n\n"
         md += "*Generated from run records by ImbalanceBench; do not edit by hand. Regenerate with:*\n\n"
         md += fence(command)
         runsSection()
@@ -180,7 +180,7 @@ struct Writer {
         md += "- ‡: at least one finished run had an undefined (non-finite) value, left out of the mean.\n"
         md += "- An empty cell has no record; `– (n=0)` has only diverged runs.\n"
         md += "- Charts: mean per column, error bars ± 1 std; x values are categories, evenly spaced.\n\n"
-        md += "| Method (records) | Label |\n|---|---|\n"
+        md += "| Method name in records | Label |\n|---|---|\n"
         for m in Methods.order { md += "| `\(m)` | \(Methods.label(m)) |\n" }
         md += "\nOther method names are shown unchanged, after these, in alphabetical order.\n\n"
     }
@@ -334,16 +334,14 @@ struct Writer {
         var notes: [String] = []
         if thresholdingNote {
             let c = thresholdCheck
-            var s = "Thresholding rows are omitted: dividing each class's score by its prior leaves every one-vs-rest "
-            s += "AUC unchanged"
+            var s = "Thresholding rows are omitted: thresholding rescales each class's scores by a positive "
+            s += "constant, which leaves AUC unchanged"
             if c.checked == 0 {
-                s += " (no record holds both results to check this)."
+                s += " (no record holds both results to verify this)."
             } else if c.equal == c.checked {
-                s += "; in these records the AUCs with and without thresholding are equal bit for bit in "
-                s += "\(c.equal) of \(c.checked) records (Findings (v))."
+                s += " (verified: equal bit for bit in \(c.equal) of \(c.checked) records, Findings (v))."
             } else {
-                s += " in theory, but in these records they are equal in only \(c.equal) of \(c.checked) records "
-                s += "(see Findings (v))."
+                s += " in theory, but here it is equal in only \(c.equal) of \(c.checked) records (Findings (v))."
             }
             notes.append(s)
         }
@@ -379,7 +377,7 @@ struct Writer {
             if let ratio = c.samplerRatio { sampler += " (ρ′ = \(Fmt.number(ratio)))" }
             if c.twoPhase { sampler += ", two-phase" }
             let cols = [
-                "`\(r.id)`", agg.groupLabel[GroupKey(c)] ?? "", ProfileOrder.text(c.profile), sampler,
+                r.id, agg.groupLabel[GroupKey(c)] ?? "", ProfileOrder.text(c.profile), sampler,
                 "\(c.repetition)", r.status, r.divergence?.phase ?? "–",
                 r.divergence.map { "\($0.iteration)" } ?? "–", r.divergence?.reason ?? "–",
             ]

@@ -253,7 +253,9 @@ extension SweepConfig {
         // The grid's arithmetic, checked now rather than after hours of training.
         if problems.isEmpty, let kind = DatasetKind(rawValue: config.dataset) {
             let n = kind.classCount
-            let nMax = config.maxPerClass ?? 5_000
+            // The grid is checked against the protocol's base-set size; the real smallest
+            // class is checked again when a job reads its data.
+            let nMax = config.maxPerClass ?? kind.protocolMaxPerClass ?? 5_000
             for profile in config.profiles() {
                 do { _ = try profile.classCounts(classes: n, nMax: nMax) } catch {
                     fail(profileNode(profile, values), "\(error)")

@@ -129,7 +129,7 @@ public enum DataCache {
         guard let kind = DatasetKind(rawValue: dataset) else {
             throw ExperimentError("unknown dataset '\(dataset)'")
         }
-        return try loadIDXDataset(kind: kind, directory: directory)
+        return try loadDataset(kind: kind, directory: directory)
     }
 }
 

@@ -25,7 +25,7 @@ struct Demo: ParsableCommand {
         cfg.dataset = dataset
         guard let kind = DatasetKind(rawValue: dataset) else { throw ValidationError("unknown dataset '\(dataset)'") }
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-        _ = try loadIDXDataset(kind: kind, directory: location.directory)
+        _ = try loadDataset(kind: kind, directory: location.directory)
         printError("demo: \(kind.displayName) from \(location.description)")
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let layout = SweepLayout(root: absolute(out + "/" + dataset))

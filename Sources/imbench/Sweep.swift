@@ -48,7 +48,7 @@ struct Sweep: ParsableCommand {
         }
         guard let kind = DatasetKind(rawValue: cfg.dataset) else { throw ValidationError("unknown dataset") }
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-        _ = try loadIDXDataset(kind: kind, directory: location.directory)   // fail early on bad files
+        _ = try loadDataset(kind: kind, directory: location.directory)   // fail early on bad files
         try layout.create()
         try? FileManager.default.removeItem(atPath: layout.root + "/sweep.yaml")
         try? FileManager.default.copyItem(atPath: config, toPath: layout.root + "/sweep.yaml")

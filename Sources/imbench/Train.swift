@@ -58,11 +58,11 @@ struct Train: ParsableCommand {
         try Experiment.validate(config)
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
         let loadStart = Date()
-        let splits = try loadIDXDataset(kind: kind, directory: location.directory)
+        let splits = try loadDataset(kind: kind, directory: location.directory)
         if !quiet {
-            printError(String(format: "%@ from %@: %d training and %d test images (%.1fs)",
-                              kind.displayName, location.description, splits.train.count,
-                              splits.test.count, Date().timeIntervalSince(loadStart)))
+            printError(String(format: "%@ from %@ (%.1fs)", kind.displayName, location.description,
+                              Date().timeIntervalSince(loadStart)))
+            printError(splits.sources?.summary ?? "\(splits.train.count) training and \(splits.test.count) test images")
         }
         let line = ProgressLine(enabled: !quiet)
         let record = try Experiment.run(config, id: RunID.make(config), splits: splits,

@@ -1,0 +1,56 @@
+/// What a loader read, so a command can say it (`summary`) and a record can trace it.
+public struct DatasetSources: Equatable, Sendable {
+    /// Files read for the training set, in order. Archive members appear as
+    /// `archive-path:member-name`.
+    public var trainFiles: [String]
+    /// Files read for the test set.
+    public var testFiles: [String]
+    /// CIFAR: the training batches read, in order (e.g. `["data_batch_1"]`); empty for IDX.
+    public var trainBatches: [String]
+    /// CIFAR: images read from each of `trainBatches`.
+    public var trainBatchCounts: [Int]
+    /// CIFAR: the official training batches that were not present (empty when all were).
+    public var missingTrainBatches: [String]
+    /// Where the class names came from; nil when the built-in official list was used.
+    public var classNamesFile: String?
+    /// CIFAR-100: which label the sets use; nil for datasets with one label.
+    public var label: CIFARLabel?
+    /// One line for the command line, e.g. "CIFAR-10: 10,000 training images from 1 of 5
+    /// training batches (data_batch_1; not present: data_batch_2, ...), 10,000 test images
+    /// from test_batch; class names from batches.meta.txt".
+    public var summary: String
+
+    public init(trainFiles: [String], testFiles: [String], trainBatches: [String],
+                trainBatchCounts: [Int], missingTrainBatches: [String], classNamesFile: String?,
+                label: CIFARLabel?, summary: String) {
+        self.trainFiles = trainFiles
+        self.testFiles = testFiles
+        self.trainBatches = trainBatches
+        self.trainBatchCounts = trainBatchCounts
+        self.missingTrainBatches = missingTrainBatches
+        self.classNamesFile = classNamesFile
+        self.label = label
+        self.summary = summary
+    }
+}
+
+/// Loads any dataset the suite knows from `directory` (as found by `DataLocation.resolve`),
+/// dispatching on its format: IDX files for MNIST and Fashion-MNIST (`loadIDXDataset`),
+/// CIFAR binary batches or the official archive for CIFAR-10 and CIFAR-100
+/// (`loadCIFARDataset`). `splits.sources?.summary` says what was read.
+///
+/// - Parameter cifarLabel: CIFAR-100's label (fine, 100 classes, by default; coarse, 20).
+///   Ignored for datasets with a single label, except that asking CIFAR-10 for coarse
+///   labels is an error rather than silently giving fine ones.
+public func loadDataset(kind: DatasetKind, directory: String,
+                        cifarLabel: CIFARLabel = .fine) throws -> DatasetSplits {
+    switch kind.format {
+    case .idx:
+        guard cifarLabel == .fine else {
+            throw DataError(path: directory, field: "label choice", message: "\(kind.displayName) has a single label per image; coarse labels exist only in CIFAR-100")
+        }
+        return try loadIDXDataset(kind: kind, directory: directory)
+    case .cifarBinary:
+        return try loadCIFARDataset(kind: kind, directory: directory, label: cifarLabel)
+    }
+}
