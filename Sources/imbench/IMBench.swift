@@ -7,7 +7,7 @@ struct IMBench: ParsableCommand {
         commandName: "imbench",
         abstract: "Class-imbalance benchmarks for CNNs on the CPU (Buda, Maki & Mazurowski 2018).",
         version: ImbalanceBenchVersion.string,
-        subcommands: [Train.self, Sweep.self, ReportCommand.self, Demo.self, Bench.self, DataCommand.self, RunJob.self])
+        subcommands: [Train.self, Sweep.self, ReportCommand.self, Demo.self, Bench.self, DataCommand.self, SlurmCommand.self, RunJob.self])
 }
 
 enum ImbalanceBenchVersion {

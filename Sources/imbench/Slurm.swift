@@ -1,0 +1,523 @@
+import ArgumentParser
+import Foundation
+import ImbalanceData
+import ImbalanceKernels
+import ImbalanceNN
+import ImbalanceRandom
+import ImbalanceRecords
+import ImbalanceSweep
+import ImbalanceTraining
+
+/// `imbench slurm`: a sweep as a Slurm job array (task I runs `imbench sweep --shard I/N`)
+/// plus a report job that runs after it, or (`--cost-model`) what a grid costs in CPU-hours
+/// and wall time on K nodes.
+///
+/// Nothing about a sweep changes on a cluster: records are written atomically, finished
+/// jobs are skipped and each job is `flock`ed by the process training it, so an array task
+/// that fails, times out or is requeued can simply run again.
+struct SlurmCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slurm",
+        abstract: "Write Slurm scripts for a sweep (a job array of shards, then its report), or print its cost model.",
+        discussion: """
+        imbench slurm CONFIG --results DIR writes, under DIR/slurm/: a snapshot of the config \
+        (NAME.yaml), the job array (NAME.sbatch: task I of N runs `imbench sweep --shard I/N`), \
+        the report job (NAME-report.sbatch: checks that every job of the grid has its record, \
+        then runs `imbench report`) and NAME-submit.sh, which submits both, the report with \
+        --dependency=afterok on the array. DIR must be on a filesystem every node sees, with \
+        working flock (NFS, Lustre mounted with -o flock, BeeGFS, GPFS).
+
+        imbench slurm --cost-model CONFIG... prints, per config, the number of networks, the \
+        time of one network on this machine, the CPU-hours and the wall time on K nodes. The \
+        time per network comes from `imbench bench --model lenet5 --batch 64 --threads 1` \
+        (run here unless --seconds-per-10k is given); the cost of phase 2 of two-phase \
+        training, relative to a full network, is measured here unless --phase2-fraction is \
+        given.
+        """)
+
+    @Argument(help: "Sweep config (YAML); with --cost-model, one or more.") var configs: [String]
+    @Option(help: "Results directory on the shared filesystem (the scripts go to DIR/slurm/).") var results: String?
+    @Option(help: "Array tasks N; task I runs shard I/N (default: min(jobs in the grid, 100)).") var arraySize: Int?
+    @Option(help: "CPUs per array task.") var cpusPerTask: Int = 1
+    @Option(help: "Trainings at once in each task (default: --cpus-per-task).") var jobsPerTask: Int?
+    @Option(help: "Time limit per array task, e.g. 04:00:00 or 1-00:00:00 (default: the partition's).") var time: String?
+    @Option(help: "Slurm partition.") var partition: String?
+    @Option(help: "Memory per array task, e.g. 2G (a LeNet-5 training uses about 150 MB).") var mem: String?
+    @Option(name: .customLong("sbatch"), help: "Extra #SBATCH line for both jobs, e.g. --sbatch=--account=lab (repeatable).")
+    var sbatchLines: [String] = []
+    @Option(help: "The imbench binary the nodes run (default: this one).") var imbench: String?
+    @Option(help: "Directory holding the dataset files, as the nodes see it (default: found by the usual rule, here).") var dataDir: String?
+    @Option(help: "The array script to write (default: DIR/slurm/NAME.sbatch; the others go beside it).") var output: String?
+    @Option(help: "The report the final job writes (default: DIR/report.md).") var report: String?
+
+    @Flag(help: "Print the cost model of each config instead of writing scripts.") var costModel = false
+    @Option(name: .customLong("seconds-per-10k"), help: "Seconds for 10,000 training iterations at batch 64 on one core (the `10,000 iterations in N s` of imbench bench).")
+    var secondsPer10k: Double?
+    @Option(help: "Cost of phase 2 of two-phase training relative to a full network (default: measured).")
+    var phase2Fraction: Double?
+    @Option(help: "Node counts K for the wall-time columns, comma-separated.") var nodes: String = "1,10,100"
+    @Option(help: "Cores per node (one training per core) for the wall-time columns.") var coresPerNode: Int = 2
+    @Option(help: "Add the mean per-job overhead (record wall time minus training time) of the records in this results directory.")
+    var overheadFrom: String?
+    @Option(help: "Per-job overhead in seconds, instead of --overhead-from.") var overheadSeconds: Double?
+
+    /// Slurm's default MaxArraySize is 1001 (task ids up to 1000).
+    static let defaultArrayCap = 100
+
+    func validate() throws {
+        if configs.isEmpty { throw ValidationError("give a sweep config, e.g. configs/buda-mnist.yaml") }
+        if !costModel {
+            if configs.count > 1 { throw ValidationError("give one sweep config (several only with --cost-model)") }
+            if results == nil { throw ValidationError("--results DIR is required: the results directory on the shared filesystem") }
+        }
+        if cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be >= 1") }
+        if let j = jobsPerTask, j < 1 { throw ValidationError("--jobs-per-task must be >= 1") }
+        if let s = secondsPer10k, !(s > 0 && s.isFinite) { throw ValidationError("--seconds-per-10k must be a positive number") }
+        if let f = phase2Fraction, !(f >= 0 && f <= 1) { throw ValidationError("--phase2-fraction must be between 0 and 1") }
+        if let o = overheadSeconds, !(o >= 0 && o.isFinite) { throw ValidationError("--overhead-seconds must be >= 0") }
+        if overheadSeconds != nil && overheadFrom != nil { throw ValidationError("give --overhead-seconds or --overhead-from, not both") }
+        if coresPerNode < 1 { throw ValidationError("--cores-per-node must be >= 1") }
+        if let time, !Self.isSlurmTime(time) {
+            throw ValidationError("--time takes a Slurm time limit (MM, HH:MM:SS, D-HH, D-HH:MM:SS or UNLIMITED), found '\(time)'")
+        }
+        _ = try nodeCounts()
+    }
+
+    func run() throws {
+        if costModel { try printCostModel() } else { try writeScripts() }
+    }
+
+    // MARK: Scripts
+
+    func writeScripts() throws {
+        let configPath = configs[0]
+        // Validate everything before writing anything.
+        let cfg = try SweepConfig.load(path: configPath)
+        let configText = try String(contentsOfFile: configPath, encoding: .utf8)
+        let jobs = SweepPlan.jobs(for: cfg)
+        let n = arraySize ?? min(jobs.count, Self.defaultArrayCap)
+        guard n >= 1 && n <= jobs.count else {
+            throw SlurmError("--array-size must be between 1 and \(jobs.count) (the jobs in \(configPath)), found \(n)")
+        }
+        let resultsDir = normalize(absolute(results!))
+        for (label, path) in [("--results", resultsDir)] + (output.map { [("--output", normalize(absolute($0)))] } ?? [])
+            + (report.map { [("--report", normalize(absolute($0)))] } ?? []) {
+            try Self.checkScriptPath(path, label: label)
+        }
+        let binary = normalize(absolute(imbench ?? selfExecutable()))
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw SlurmError("--imbench: \(binary) is not an executable file")
+        }
+        guard let kind = DatasetKind(rawValue: cfg.dataset) else {
+            throw SlurmError("\(configPath): unknown dataset '\(cfg.dataset)'")
+        }
+        let data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
+        try Self.checkScriptPath(data, label: "--data-dir")
+
+        let slurmDir = output.map { URL(fileURLWithPath: normalize(absolute($0))).deletingLastPathComponent().path }
+            ?? resultsDir + "/slurm"
+        let arrayScript = output.map { normalize(absolute($0)) } ?? "\(slurmDir)/\(cfg.name).sbatch"
+        let stem = arrayScript.hasSuffix(".sbatch") ? String(arrayScript.dropLast(7)) : arrayScript
+        let reportScript = stem + "-report.sbatch"
+        let submitScript = stem + "-submit.sh"
+        let configCopy = stem + ".yaml"
+        let reportFile = report.map { normalize(absolute($0)) } ?? resultsDir + "/report.md"
+        let logDir = slurmDir + "/logs"
+
+        let c = cpusPerTask
+        let j = jobsPerTask ?? c
+        // The sweep's own rule (imbench sweep --help), with the task's CPUs as the cores.
+        let threads = (j >= c || cfg.model == "lenet5") ? 1 : max(1, c / j)
+        let perTask = (jobs.count + n - 1) / n
+        let twoPhase = jobs.filter(\.twoPhase).count
+
+        let command = (["imbench", "slurm", absolute(configPath), "--results", resultsDir, "--array-size", "\(n)",
+                        "--cpus-per-task", "\(c)", "--jobs-per-task", "\(j)"]
+            + (time.map { ["--time", $0] } ?? []) + (partition.map { ["--partition", $0] } ?? [])
+            + (mem.map { ["--mem", $0] } ?? []) + sbatchLines.map { "--sbatch=\($0)" }
+            + ["--imbench", binary, "--data-dir", data]
+            + (output.map { _ in ["--output", arrayScript] } ?? []) + (report.map { _ in ["--report", reportFile] } ?? []))
+            .map(shellQuote).joined(separator: " ")
+
+        var common: [String] = []
+        if let partition { common.append("--partition=\(partition)") }
+        common += sbatchLines
+
+        let sweepArgs = [binary, "sweep", configCopy, "--out", resultsDir].map(shellQuote).joined(separator: " ")
+        var array = """
+        #!/bin/bash
+        # ImbalanceBench sweep '\(cfg.name)' as a Slurm job array. Generated by
+        #   \(command)
+        # from \(absolute(configPath)) (snapshot: \(configCopy)); regenerate rather than edit.
+        #
+        # The grid has \(jobs.count) jobs (one network each; \(twoPhase) of them also run phase 2 of
+        # two-phase training). Task I of \(n) runs shard I/\(n) of the grid (jobs I, I+\(n), I+\(2 * n), ...:
+        # round-robin), at most \(perTask) jobs, \(j) at a time with \(threads) OpenBLAS thread(s) each,
+        # on \(c) CPU(s). Each job's record is written atomically to
+        # \(resultsDir)/records/ when it finishes.
+        #
+        # Failed, timed-out, preempted or requeued tasks can simply run again: finished jobs
+        # are skipped, a job killed mid-training leaves no record (it is retrained from
+        # scratch, with the same seeds and so the same result), and each job is locked
+        # (flock) by the process training it, so two tasks never train the same job at once.
+        # To rerun task I only: sbatch --array=I \(arrayScript)
+        # Resubmitting the whole array reruns only unfinished jobs.
+        # The report job (\(URL(fileURLWithPath: reportScript).lastPathComponent)) starts only if every task succeeded
+        # (afterok); after rerunning failed tasks, submit it again: sbatch \(reportScript)
+        #SBATCH --job-name=imbench-\(cfg.name)
+        #SBATCH --array=1-\(n)
+        #SBATCH --ntasks=1
+        #SBATCH --cpus-per-task=\(c)
+
+        """
+        if let time { array += "#SBATCH --time=\(time)\n" }
+        if let mem { array += "#SBATCH --mem=\(mem)\n" }
+        for line in common { array += "#SBATCH \(line)\n" }
+        array += """
+        #SBATCH --output=\(logDir)/%x-%A_%a.out
+        #SBATCH --requeue
+        set -euo pipefail
+        # One OpenBLAS thread per training for LeNet-5 (its matrices are too small to gain
+        # from a second one); the sweep passes the same value to every worker it starts.
+        export OPENBLAS_NUM_THREADS=\(threads)
+        exec \(sweepArgs) \\
+            --shard "${SLURM_ARRAY_TASK_ID}/\(n)" --jobs \(j) --threads \(threads) \\
+            --data-dir \(shellQuote(data))
+
+        """
+
+        var reportJob = """
+        #!/bin/bash
+        # ImbalanceBench sweep '\(cfg.name)': the report, after the job array
+        # \(URL(fileURLWithPath: arrayScript).lastPathComponent) (submitted with --dependency=afterok:<array job id>). Generated by
+        #   \(command)
+        # Checks that every one of the \(jobs.count) jobs of the grid has its record in
+        # \(resultsDir)/records/, then writes \(reportFile)
+        # from the records alone. Safe to rerun at any time.
+        #SBATCH --job-name=imbench-\(cfg.name)-report
+        #SBATCH --ntasks=1
+        #SBATCH --cpus-per-task=1
+        #SBATCH --time=01:00:00
+
+        """
+        for line in common { reportJob += "#SBATCH \(line)\n" }
+        let dryRun = [binary, "sweep", configCopy, "--out", resultsDir, "--dry-run"].map(shellQuote).joined(separator: " ")
+        reportJob += """
+        #SBATCH --output=\(logDir)/%x-%j.out
+        set -euo pipefail
+        unfinished=$(\(dryRun) | awk '!/\\(finished\\)$/ && !/^[0-9]+ jobs$/')
+        if [ -n "$unfinished" ]; then
+          echo "jobs without a record (rerun their array tasks, then this job):" >&2
+          echo "$unfinished" >&2
+          exit 1
+        fi
+        exec \([binary, "report", resultsDir, "--out", reportFile].map(shellQuote).joined(separator: " "))
+
+        """
+
+        let submit = """
+        #!/bin/bash
+        # Submits the job array of sweep '\(cfg.name)', then its report job, which runs only
+        # if every array task succeeded (afterok). Extra arguments go to both sbatch calls,
+        # e.g. \(URL(fileURLWithPath: submitScript).lastPathComponent) --qos=long
+        set -euo pipefail
+        jid=$(sbatch --parsable "$@" \(shellQuote(arrayScript)))
+        jid=${jid%%;*}
+        rid=$(sbatch --parsable "$@" --dependency=afterok:"$jid" \(shellQuote(reportScript)))
+        rid=${rid%%;*}
+        echo "array job $jid (\(n) tasks, \(jobs.count) trainings); report job $rid (runs after it)"
+        echo "records: \(resultsDir)/records/   report: \(reportFile)"
+        echo "Slurm logs: \(logDir)/"
+
+        """
+
+        // Write: directories first, then each file atomically.
+        for dir in [slurmDir, logDir, resultsDir, URL(fileURLWithPath: reportFile).deletingLastPathComponent().path] {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw SlurmError("cannot create \(dir): \(error.localizedDescription)")
+            }
+        }
+        try RecordIO.writeAtomically(Data(configText.utf8), to: configCopy)
+        for (path, text) in [(arrayScript, array), (reportScript, reportJob), (submitScript, submit)] {
+            try RecordIO.writeAtomically(Data(text.utf8), to: path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+
+        print("\(cfg.name): \(jobs.count) jobs in \(n) array tasks (at most \(perTask) per task, \(j) at a time, "
+              + "\(c) CPU(s) and \(threads) OpenBLAS thread(s) each)")
+        print("wrote \(arrayScript)\n      \(reportScript)\n      \(submitScript)\n      \(configCopy)")
+        if n > 1000 {
+            print("note: Slurm's default MaxArraySize is 1001; a cluster with the default accepts at most --array-size 1000")
+        }
+        if j > c { print("note: \(j) trainings at once on \(c) CPU(s) oversubscribes the task") }
+        if time == nil {
+            print("note: no --time given, so the partition's default limit applies (a task cut short simply runs again)")
+        }
+        if let s = secondsPer10k {
+            let costs = jobCosts(jobs, config: cfg, secondsPer10k: s, phase2: phase2Fraction ?? 1.0 / 3, overhead: 0)
+            let slowest = (1...n).map { i in
+                Self.makespan(SweepPlan.shard(costs, index: i, count: n), slots: j)
+            }.max() ?? 0
+            print("estimate: the slowest task trains for about \(formatSeconds(slowest)) "
+                  + "at \(SlurmFmt.seconds(s)) s per 10,000 iterations")
+        }
+        print("submit with:")
+        print("  jid=$(sbatch --parsable \(shellQuote(arrayScript)))")
+        print("  sbatch --dependency=afterok:${jid%%;*} \(shellQuote(reportScript))")
+        print("or: \(shellQuote(submitScript))")
+    }
+
+    /// Paths end up in #SBATCH lines and unquoted contexts of Slurm's own: keep them plain.
+    static func checkScriptPath(_ path: String, label: String) throws {
+        if let bad = path.first(where: { $0.isWhitespace || "%'\"\\$`".contains($0) }) {
+            throw SlurmError("\(label): the path \(path) contains '\(bad)', which Slurm scripts cannot carry safely; use a path without it")
+        }
+    }
+
+    static func isSlurmTime(_ s: String) -> Bool {
+        if ["UNLIMITED", "INFINITE"].contains(s.uppercased()) { return true }
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return false }
+        func digits(_ x: Substring) -> Bool { !x.isEmpty && x.allSatisfy(\.isASCII) && x.allSatisfy(\.isNumber) }
+        if parts.count == 2 {
+            let rest = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            return digits(parts[0]) && (1...3).contains(rest.count) && rest.allSatisfy(digits)
+        }
+        let fields = s.split(separator: ":", omittingEmptySubsequences: false)
+        return (1...3).contains(fields.count) && fields.allSatisfy(digits)
+    }
+
+    // MARK: Cost model
+
+    func nodeCounts() throws -> [Int] {
+        let ks = nodes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !ks.isEmpty, ks.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw SlurmError("--nodes takes node counts separated by commas, e.g. 1,10,100; found '\(nodes)'")
+        }
+        return ks.map { $0! }
+    }
+
+    /// Estimated seconds of each job, in plan order: the network, plus phase 2 for two-phase
+    /// jobs, plus the per-job overhead.
+    func jobCosts(_ jobs: [JobConfig], config: SweepConfig, secondsPer10k: Double, phase2: Double,
+                  overhead: Double) -> [Double] {
+        let network = secondsPer10k * Double(config.iterations) / 10_000 * Double(config.batchSize) / 64
+        return jobs.map { network * (1 + ($0.twoPhase ? phase2 : 0)) + overhead }
+    }
+
+    /// Wall time of running `costs` in order on `slots` workers, each taking the next job
+    /// when it is free (as the sweep does within one task).
+    static func makespan(_ costs: [Double], slots: Int) -> Double {
+        var free = [Double](repeating: 0, count: max(1, slots))
+        for c in costs {
+            let i = free.indices.min { free[$0] < free[$1] }!
+            free[i] += c
+        }
+        return free.max() ?? 0
+    }
+
+    func printCostModel() throws {
+        let ks = try nodeCounts()
+        var loaded: [(path: String, config: SweepConfig, jobs: [JobConfig])] = []
+        for path in configs {
+            let cfg = try SweepConfig.load(path: path)
+            loaded.append((path, cfg, SweepPlan.jobs(for: cfg)))
+        }
+        let batches = Set(loaded.map(\.config.batchSize))
+        let s: Double
+        var sourceNote: String
+        if let given = secondsPer10k {
+            s = given
+            sourceNote = "given (--seconds-per-10k)"
+        } else {
+            let batch = batches.count == 1 ? batches.first! : 64
+            (s, sourceNote) = try Self.benchSecondsPer10k(batch: batch)
+        }
+        let f: Double
+        let fNote: String
+        if let given = phase2Fraction {
+            f = given
+            fNote = "given (--phase2-fraction)"
+        } else {
+            f = Self.measurePhase2Fraction(model: loaded.first?.config.model ?? "lenet5")
+            fNote = "measured here: training with every layer but the last frozen, against full training, "
+                + "synthetic data, 1 OpenBLAS thread, median of 3 pairs of 200-iteration runs"
+        }
+        var overhead = 0.0
+        var overheadNote = "not included (pass --overhead-from RESULTS_DIR to add the mean measured in a sweep's records, or --overhead-seconds S)"
+        if let o = overheadSeconds {
+            overhead = o
+            overheadNote = String(format: "%.1f s per job, given (--overhead-seconds)", o)
+        }
+        if let dir = overheadFrom {
+            let (mean, count) = try Self.meanOverhead(resultsDirectory: dir)
+            overhead = mean
+            overheadNote = String(format: "%.1f s per job, the mean of wall time minus training time over %d records in %@",
+                                  mean, count, dir)
+        }
+
+        print("Cost model: one training per core, cores per node = \(coresPerNode), nodes K = "
+              + ks.map(String.init).joined(separator: ", ") + ".")
+        print("- Time of 10,000 LeNet-5 training iterations at batch 64 on one core: \(SlurmFmt.seconds(s)) s, \(sourceNote).")
+        print("- Phase 2 of two-phase training costs \(String(format: "%.2f", f)) of a full network, \(fNote).")
+        print("- Per-job overhead (loading the data set, evaluating on the test set, learning curves): \(overheadNote).")
+        print("- A network of I iterations at batch B takes \(SlurmFmt.seconds(s)) s × I/10,000 × B/64 (Seconds per network); "
+              + "a job costs that × (1 + \(String(format: "%.2f", f)) if it runs phase 2) + the overhead; "
+              + "network-equivalents = jobs + \(String(format: "%.2f", f)) × jobs with phase 2; CPU-hours = the sum over jobs.")
+        print("- Wall time on K nodes: the jobs dealt round-robin to K × \(coresPerNode) single-core array tasks "
+              + "(--array-size K×\(coresPerNode) --cpus-per-task 1), the slowest task's total; "
+              + "assumes every node is free and ignores queueing.")
+        print("")
+        var header = "| Preset | Jobs (networks) | With phase 2 | Iterations | Network-equivalents | Seconds per network | CPU-hours |"
+        var rule = "|---|---:|---:|---:|---:|---:|---:|"
+        for k in ks {
+            header += " Wall, \(k) node\(k == 1 ? "" : "s") (\(k * coresPerNode) cores) |"
+            rule += "---:|"
+        }
+        print(header)
+        print(rule)
+        for (path, cfg, jobs) in loaded {
+            let network = s * Double(cfg.iterations) / 10_000 * Double(cfg.batchSize) / 64
+            let costs = jobCosts(jobs, config: cfg, secondsPer10k: s, phase2: f, overhead: overhead)
+            let twoPhase = jobs.filter(\.twoPhase).count
+            let equivalents = Double(jobs.count) + f * Double(twoPhase)
+            let total = costs.reduce(0, +)
+            var row = "| `\(URL(fileURLWithPath: path).lastPathComponent)` | \(SlurmFmt.int(jobs.count)) | \(SlurmFmt.int(twoPhase)) "
+                + "| \(SlurmFmt.int(cfg.iterations)) | \(SlurmFmt.int(Int(equivalents.rounded()))) | \(SlurmFmt.seconds(network)) "
+                + "| \(SlurmFmt.hours(total / 3600)) |"
+            for k in ks {
+                let tasks = min(jobs.count, k * coresPerNode)
+                let wall = (1...tasks).map { i in SweepPlan.shard(costs, index: i, count: tasks).reduce(0, +) }.max() ?? 0
+                row += " \(SlurmFmt.duration(wall)) |"
+            }
+            print(row)
+        }
+    }
+
+    /// Runs `imbench bench --model lenet5 --batch B --threads 1` and reads its
+    /// `secondsPer10kIterations` (the `10,000 iterations in N s` line).
+    static func benchSecondsPer10k(batch: Int) throws -> (Double, String) {
+        let tmp = NSTemporaryDirectory() + "imbench-slurm-bench-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let args = ["bench", "--model", "lenet5", "--batch", "\(batch)", "--threads", "1", "--output", tmp]
+        printError("measuring: imbench \(args.dropLast(2).joined(separator: " ")) (about a minute; --seconds-per-10k skips it)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: selfExecutable())
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        p.environment = env
+        p.standardOutput = FileHandle.standardError
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationReason == .exit, p.terminationStatus == 0,
+              let data = FileManager.default.contents(atPath: tmp),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let s = obj["secondsPer10kIterations"] as? Double, s > 0 else {
+            throw SlurmError("imbench bench failed; pass --seconds-per-10k from its `10,000 iterations in N s` line")
+        }
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+            .split(separator: " ").first.map(String.init) ?? "?"
+        return (s, "measured here by `imbench bench --model lenet5 --batch \(batch) --threads 1` "
+                + "(\(ProcessInfo.processInfo.activeProcessorCount) cores, 1-minute load average \(load) after it)")
+    }
+
+    /// Time of phase-2 training (every layer frozen except the model's fine-tuned ones, so
+    /// only their gradients are computed) over full training, same iterations, same data.
+    static func measurePhase2Fraction(model: String) -> Double {
+        BLAS.setThreads(1)
+        guard let net = try? Models.make(model, classes: 10) else { return 1.0 / 3 }
+        var rng = RandomStream(seed: 1)
+        net.initialize(using: &rng)
+        let shape = net.inputShape
+        let n = 2_000
+        var pixels = [UInt8](repeating: 0, count: n * shape.reduce(1, *))
+        for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        let data = ImageDataset(name: "synthetic", channels: shape[0], height: shape[1], width: shape[2],
+                                pixels: pixels, labels: (0..<n).map { $0 % 10 },
+                                classNames: (0..<10).map(String.init))
+        let trainer = Trainer(network: net, classCount: 10)
+        var settings = SolverSettings.lenet5(iterations: 200, batchSize: 64)
+        settings.baseLearningRate *= 0.1
+        var order = RandomStream(seed: 2), drop = RandomStream(seed: 3)
+        let indices = Array(0..<n)
+        func timed(frozen: Bool, iterations: Int = 200) -> Double {
+            var s = settings
+            s.iterations = iterations
+            if frozen { net.freezeAll(except: Models.fineTunedLayers(model: model)) } else { net.unfreezeAll() }
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = trainer.train(on: data, indices: indices, settings: s, orderRNG: &order, dropoutRNG: &drop)
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }
+        _ = timed(frozen: false, iterations: 20)   // warm-up
+        _ = timed(frozen: true, iterations: 20)
+        var ratios: [Double] = []
+        for _ in 0..<3 {
+            let full = timed(frozen: false)
+            let frozen = timed(frozen: true)
+            ratios.append(frozen / full)
+        }
+        net.unfreezeAll()
+        return median(ratios)
+    }
+
+    /// Mean of `wallSeconds - trainSeconds` over the finished records of a results directory.
+    static func meanOverhead(resultsDirectory: String) throws -> (Double, Int) {
+        var dir = resultsDirectory
+        if FileManager.default.fileExists(atPath: dir + "/records") { dir += "/records" }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+            throw SlurmError("--overhead-from: cannot list \(dir)")
+        }
+        var sum = 0.0, count = 0
+        for name in names.sorted() where name.hasSuffix(".json") {
+            guard let r = try? RecordIO.read(dir + "/" + name) else { continue }
+            sum += max(0, r.timings.wallSeconds - r.timings.trainSeconds)
+            count += 1
+        }
+        guard count > 0 else { throw SlurmError("--overhead-from: no run records in \(dir)") }
+        return (sum / Double(count), count)
+    }
+}
+
+/// A problem found by `imbench slurm` after parsing (printed without the usage text).
+struct SlurmError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Number formatting for the cost table.
+private enum SlurmFmt {
+    static func int(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, ch) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return String(out.reversed())
+    }
+    static func seconds(_ s: Double) -> String { s >= 100 ? String(format: "%.0f", s) : String(format: "%.1f", s) }
+    static func hours(_ h: Double) -> String {
+        h >= 100 ? int(Int(h.rounded())) : h >= 1 ? String(format: "%.1f", h) : String(format: "%.2f", h)
+    }
+    static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        if t >= 86_400 { return String(format: "%dd %02dh", t / 86_400, (t % 86_400) / 3600) }
+        if t >= 3600 { return String(format: "%dh %02dm", t / 3600, (t % 3600) / 60) }
+        if t >= 60 { return String(format: "%dm %02ds", t / 60, t % 60) }
+        return "\(t) s"
+    }
+}
+
+private func normalize(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
+}
+
+private func shellQuote(_ s: String) -> String {
+    if !s.isEmpty && s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+=:,@%".contains($0)) }) {
+        return s
+    }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
