@@ -48,18 +48,26 @@ struct Demo: ParsableCommand {
         print(note)
     }
 
+    /// The table of AUC against rho (the paper's Fig. 4) and the findings' one-line verdicts.
     private func excerpt(of markdown: String) -> String {
         let lines = markdown.components(separatedBy: "\n")
-        guard let start = lines.firstIndex(where: { $0.hasPrefix("## ") && $0.lowercased().contains("step") }) else {
-            return markdown
+        var out: [String] = []
+        if let s = lines.firstIndex(where: { $0.hasPrefix("### Step imbalance: AUC vs imbalance ratio") }) {
+            var i = s
+            repeat {
+                if !lines[i].hasPrefix("![") { out.append(lines[i]) }
+                i += 1
+            } while i < lines.count && !lines[i].hasPrefix("### ") && !lines[i].hasPrefix("## ")
         }
-        var end = start + 1
-        var tables = 0
-        while end < lines.count, !(lines[end].hasPrefix("## ")) {
-            if lines[end].hasPrefix("|") && (end == 0 || !lines[end - 1].hasPrefix("|")) { tables += 1 }
-            end += 1
+        if let f = lines.firstIndex(of: "## Findings") {
+            out.append("Findings (see the report for the rules):")
+            var i = f + 1
+            while i < lines.count && !lines[i].hasPrefix("## ") {
+                if lines[i].hasPrefix("- ") { out.append(lines[i]) }
+                i += 1
+            }
         }
-        return lines[start..<end].filter { !$0.hasPrefix("![") }.joined(separator: "\n")
+        return out.isEmpty ? markdown : out.joined(separator: "\n")
     }
 }
 
