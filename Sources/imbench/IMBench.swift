@@ -1,4 +1,5 @@
 import ArgumentParser
+import ImbalanceTraining
 
 /// `imbench`: the command-line interface of ImbalanceBench.
 @main
@@ -6,10 +7,7 @@ struct IMBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imbench",
         abstract: "Class-imbalance benchmarks for CNNs on the CPU (Buda, Maki & Mazurowski 2018).",
-        version: ImbalanceBenchVersion.string,
-        subcommands: [Train.self, Sweep.self, ReportCommand.self, Demo.self, Bench.self, DataCommand.self, SlurmCommand.self, RunJob.self])
-}
-
-enum ImbalanceBenchVersion {
-    static let string = "0.1.0"
+        version: ImbalanceBenchInfo.version,
+        subcommands: [Train.self, Sweep.self, ReportCommand.self, Demo.self, Bench.self,
+                      DataCommand.self, SlurmCommand.self, RunJob.self])
 }
