@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImbalanceSweep
 import ImbalanceData
 import ImbalanceFetch
 
@@ -303,7 +304,7 @@ final class TransferProgressLine: @unchecked Sendable {
             text += " / \(megabytes(total)) (\(Int(Double(p.bytes) * 100 / Double(total)))%)"
         }
         text += String(format: "  %.1f MB/s", p.bytesPerSecond / 1e6)
-        if let eta = p.etaSeconds, !p.finished, p.bytes != p.total { text += "  ETA \(formatDuration(eta))" }
+        if let eta = p.etaSeconds, !p.finished, p.bytes != p.total { text += "  ETA \(formatSeconds(eta))" }
         if isTTY {
             let padding = max(0, width - text.count)
             width = text.count

@@ -1,4 +1,5 @@
 import Foundation
+import ImbalanceSweep
 import ImbalanceTraining
 
 /// Progress output on standard error: a line rewritten in place on a terminal, and a line
@@ -15,7 +16,7 @@ final class ProgressLine {
         guard enabled else { return }
         let text = String(format: "%@iter %d/%d  loss %.4f  lr %.5f  %.0f img/s  ETA %@",
                           prefix, p.iteration, p.iterations, p.loss, p.learningRate,
-                          p.imagesPerSecond, formatDuration(p.etaSeconds))
+                          p.imagesPerSecond, formatSeconds(p.etaSeconds))
         if isTTY {
             let pad = max(0, width - text.count)
             width = text.count
@@ -35,14 +36,6 @@ final class ProgressLine {
         width = 0
         lastDecile = -1
     }
-}
-
-func formatDuration(_ s: Double) -> String {
-    guard s.isFinite else { return "?" }
-    let t = Int(s.rounded())
-    if t >= 3600 { return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) }
-    if t >= 60 { return String(format: "%dm%02ds", t / 60, t % 60) }
-    return "\(t)s"
 }
 
 func printError(_ message: String) {
