@@ -13,7 +13,8 @@ let package = Package(
     products: [
         .executable(name: "imbench", targets: ["imbench"]),
         .library(name: "ImbalanceBench", targets: [
-            "ImbalanceNN", "ImbalanceData", "ImbalanceMetrics", "ImbalanceTraining",
+            "ImbalanceNN", "ImbalanceData", "ImbalancePreprocessing", "ImbalanceMetrics",
+            "ImbalanceTraining",
         ]),
     ],
     dependencies: [
@@ -39,15 +40,19 @@ let package = Package(
         // File formats, dataset locations, base sets, imbalance profiles and resampling.
         .target(name: "ImbalanceData",
                 dependencies: ["CZlib", "ImbalanceRandom"]),
+        // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
+        // (fitted on the training subset), crop/mirror augmentation, batch filling.
+        .target(name: "ImbalancePreprocessing",
+                dependencies: ["CBLAS", "ImbalanceData", "ImbalanceRandom"], swiftSettings: optimise),
         // Classification metrics (ROC AUC, accuracy, F1, confusion matrix).
         .target(name: "ImbalanceMetrics"),
         // One training run end to end: data -> method -> model -> metrics -> record.
         .target(name: "ImbalanceTraining",
-                dependencies: ["ImbalanceNN", "ImbalanceData", "ImbalanceMetrics",
-                               "ImbalanceRandom", "ImbalanceRecords"]),
+                dependencies: ["ImbalanceNN", "ImbalanceData", "ImbalancePreprocessing",
+                               "ImbalanceMetrics", "ImbalanceRandom", "ImbalanceRecords"]),
         // Sweep configs (YAML), the job grid, run ids, resumable and sharded execution.
         .target(name: "ImbalanceSweep",
-                dependencies: ["ImbalanceTraining", "ImbalanceRecords", "CShims",
+                dependencies: ["ImbalanceTraining", "ImbalancePreprocessing", "ImbalanceRecords", "CShims",
                                .product(name: "Yams", package: "Yams")]),
         // Markdown tables and SVG charts generated from run records alone.
         .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords"]),
@@ -65,6 +70,7 @@ let package = Package(
 
         .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN"]),
         .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"]),
+        .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining"]),

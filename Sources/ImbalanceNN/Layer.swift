@@ -35,6 +35,29 @@ public extension Layer {
     func initialize(using rng: inout RandomStream) {}
 }
 
+/// A layer that can say how much arithmetic its forward pass does, so that throughput
+/// reports count the work inside composite layers (a residual block's convolutions) too.
+public protocol MACCounting {
+    /// Multiply-accumulates of one forward pass over a batch of shape `inputShape`
+    /// (N first). Pure arithmetic on shapes: sizes no buffer.
+    func forwardMACs(inputShape: [Int]) -> Int
+}
+
+/// Which filler a weight tensor starts from. Xavier is what Caffe's LeNet and All-CNN
+/// prototxts use; MSRA (He et al.) is what residual networks need so that the variance of
+/// activations survives many ReLU layers.
+public enum WeightInitialization: String, Sendable, Codable {
+    case xavier
+    case msra
+
+    public func fill(_ t: Tensor, fanIn: Int, rng: inout RandomStream) {
+        switch self {
+        case .xavier: Initializer.xavierUniform(t, fanIn: fanIn, rng: &rng)
+        case .msra: Initializer.msraNormal(t, fanIn: fanIn, rng: &rng)
+        }
+    }
+}
+
 /// Weight initialisers, as Caffe's fillers.
 public enum Initializer {
     /// Caffe's "xavier" filler: U(-a, a) with a = sqrt(3 / fan_in), where

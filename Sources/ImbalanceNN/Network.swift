@@ -92,17 +92,15 @@ public final class Network {
     }
 
     /// Multiply-accumulates of one forward pass for one image, for throughput reports.
+    /// Composite layers (residual blocks) count their inner convolutions.
     public var forwardMACsPerImage: Int {
         var shape = [1] + inputShape
         var macs = 0
         for layer in layers {
-            let out = layer.outputShape(for: shape)
-            if let conv = layer as? Convolution {
-                macs += out.reduce(1, *) * conv.inputChannels * conv.kernel * conv.kernel
-            } else if let fc = layer as? FullyConnected {
-                macs += fc.inputs * fc.outputs
+            if let counting = layer as? MACCounting {
+                macs += counting.forwardMACs(inputShape: shape)
             }
-            shape = out
+            shape = layer.outputShape(for: shape)
         }
         if batchCapacity > 0 { setShapes(batch: activations[0].shape[0], allocate: false) }
         return macs

@@ -76,11 +76,18 @@ public struct JobConfig: Codable, Sendable, Equatable {
     public var momentum: Double
     public var weightDecay: Double
     public var threads: Int
+    /// Input preprocessing ("gcn-zca", "standardize"); nil = Caffe's x/256 scale. Absent
+    /// from the JSON when nil, so LeNet-5 configs (and their run ids) are as before.
+    public var preprocessing: String?
+    /// Training-time augmentation ("crop-mirror"); nil = none.
+    public var augmentation: String?
     public init(dataset: String, model: String, profile: ProfileSpec, minorityRule: String,
                 sampler: String, samplerRatio: Double?, twoPhase: Bool, repetition: Int,
                 baseSeed: UInt64, maxPerClass: Int?, iterations: Int, batchSize: Int,
                 baseLearningRate: Double, learningRatePolicy: String, momentum: Double,
-                weightDecay: Double, threads: Int) {
+                weightDecay: Double, threads: Int, preprocessing: String? = nil,
+                augmentation: String? = nil) {
+        self.preprocessing = preprocessing; self.augmentation = augmentation
         self.dataset = dataset; self.model = model; self.profile = profile
         self.minorityRule = minorityRule; self.sampler = sampler; self.samplerRatio = samplerRatio
         self.twoPhase = twoPhase; self.repetition = repetition; self.baseSeed = baseSeed
@@ -152,8 +159,15 @@ public struct Timings: Codable, Sendable, Equatable {
     public var wallSeconds: Double
     public var trainSeconds: Double
     public var imagesPerSecond: Double
-    public init(wallSeconds: Double, trainSeconds: Double, imagesPerSecond: Double) {
+    /// Fitting and applying fitted preprocessing (GCN + ZCA, standardisation); absent for
+    /// plain scaling.
+    public var preprocessingSeconds: Double?
+    /// Test-set inference for every evaluation of the job.
+    public var evaluationSeconds: Double?
+    public init(wallSeconds: Double, trainSeconds: Double, imagesPerSecond: Double,
+                preprocessingSeconds: Double? = nil, evaluationSeconds: Double? = nil) {
         self.wallSeconds = wallSeconds; self.trainSeconds = trainSeconds
         self.imagesPerSecond = imagesPerSecond
+        self.preprocessingSeconds = preprocessingSeconds; self.evaluationSeconds = evaluationSeconds
     }
 }

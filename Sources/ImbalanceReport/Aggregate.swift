@@ -15,8 +15,11 @@ struct GroupKey: Hashable {
     var learningRatePolicy: String
     var momentum: Double
     var weightDecay: Double
+    var preprocessing: String?
+    var augmentation: String?
 
     init(_ c: JobConfig) {
+        preprocessing = c.preprocessing; augmentation = c.augmentation
         dataset = c.dataset; model = c.model; minorityRule = c.minorityRule
         maxPerClass = c.maxPerClass; iterations = c.iterations; batchSize = c.batchSize
         baseLearningRate = c.baseLearningRate; learningRatePolicy = c.learningRatePolicy
@@ -29,14 +32,21 @@ struct GroupKey: Hashable {
                 cmp(a.baseLearningRate, b.baseLearningRate),
                 cmp(a.learningRatePolicy, b.learningRatePolicy),
                 cmp(a.momentum, b.momentum), cmp(a.weightDecay, b.weightDecay),
-                cmpOptional(a.maxPerClass, b.maxPerClass), cmp(a.minorityRule, b.minorityRule))
+                cmpOptional(a.maxPerClass, b.maxPerClass), cmp(a.minorityRule, b.minorityRule),
+                cmpOptional(a.preprocessing, b.preprocessing), cmpOptional(a.augmentation, b.augmentation))
+    }
+
+    var baseLearningRateText: String {
+        baseLearningRate == BaseRateSearch.searchedRate ? "searched (see Base-rate search)" : Fmt.number(baseLearningRate)
     }
 
     var settingsText: String {
         "iterations \(iterations), batch \(batchSize), base learning rate "
-            + "\(Fmt.number(baseLearningRate)) (\(learningRatePolicy)), momentum "
+            + "\(baseLearningRateText) (\(learningRatePolicy)), momentum "
             + "\(Fmt.number(momentum)), weight decay \(Fmt.number(weightDecay)), "
             + "max per class \(maxPerClass.map(String.init) ?? "all"), minority rule \(minorityRule)"
+            + (preprocessing.map { ", preprocessing \($0)" } ?? "")
+            + (augmentation.map { ", augmentation \($0)" } ?? "")
     }
 }
 

@@ -23,7 +23,10 @@ public enum ReportBuilder {
     /// `chartDirectoryName/<fileName>`. `command` is printed as the way to regenerate it.
     public static func build(records: [RunRecord], title: String, command: String,
                              chartDirectoryName: String) -> Report {
-        var w = Writer(agg: Aggregate(records), chartDirectory: chartDirectoryName)
+        let search = BaseRateSearch.apply(records)
+        var w = Writer(agg: Aggregate(search.records), chartDirectory: chartDirectoryName)
+        w.searchSection = BaseRateSearch.markdown(search.choices)
+        w.allRecordCount = records.count
         return w.build(title: title, command: command)
     }
 
@@ -95,6 +98,9 @@ struct Writer {
     var thresholdCheck: ThresholdCheck
     /// The group whose section is being written (names its charts).
     var currentGroup: GroupKey?
+    /// The base-rate search's choices (empty without a search) and the record count before it.
+    var searchSection = ""
+    var allRecordCount = 0
 
     init(agg: Aggregate, chartDirectory: String) {
         self.agg = agg
@@ -107,6 +113,7 @@ struct Writer {
         md += "*Generated from run records by ImbalanceBench; do not edit by hand. Regenerate with:*\n\n"
         md += fence(command)
         runsSection()
+        md += searchSection
         md += Findings(agg: agg).markdown(thresholdCheck: thresholdCheck)
         legendSection()
         for g in agg.groups { groupSection(g) }
@@ -129,6 +136,10 @@ struct Writer {
         md += "## Runs\n\n"
         md += "- Records: \(total) (\(finished) finished, \(diverged) diverged"
         md += other > 0 ? ", \(other) with another status)\n" : ")\n"
+        if allRecordCount > total {
+            md += "- Not averaged in: \(allRecordCount - total) record(s) at base rates the search did not choose "
+            md += "(see Base-rate search)\n"
+        }
         let tools = Set(agg.records.map { "\($0.tool.name) \($0.tool.version)" }).sorted()
         if !tools.isEmpty { md += "- Written by: \(Fmt.inline(tools.joined(separator: ", ")))\n" }
         let schemas = Set(agg.records.map(\.schemaVersion)).sorted().map(String.init)
@@ -158,7 +169,7 @@ struct Writer {
             let cols: [String] = [
                 agg.groupLabel[g]!, g.dataset, g.model, agg.classCount[g].map(String.init) ?? "–",
                 "\(g.iterations)", "\(g.batchSize)",
-                "\(Fmt.number(g.baseLearningRate)) (\(g.learningRatePolicy))", Fmt.number(g.momentum),
+                "\(g.baseLearningRateText) (\(g.learningRatePolicy))", Fmt.number(g.momentum),
                 Fmt.number(g.weightDecay), g.maxPerClass.map(String.init) ?? "all", g.minorityRule,
                 "\(recs.count)", "\(agg.runKeysByGroup[g]?.count ?? 0)",
                 profiles + (partial > 0 ? (profiles.isEmpty ? "" : ", ") + "partial resampling ×\(partial)" : ""),

@@ -1,5 +1,7 @@
 import Foundation
 import ImbalanceData
+import ImbalanceNN
+import ImbalancePreprocessing
 import ImbalanceTraining
 import Yams
 
@@ -31,6 +33,11 @@ public struct SweepConfig: Sendable, Equatable {
     public var maxPerClass: Int? = 5_000
     public var minorityRule: String = "random"
     public var learningRate: Double?
+    /// The paper's base-rate search: every job is trained once per rate (repetitions
+    /// still apply); reports keep, per cell and method, the rate with the best mean AUC.
+    public var learningRates: [Double] = []
+    public var preprocessing: String?
+    public var augmentation: String?
     public var curveEvery: Int = 0
     public var curveTestLimit: Int = 2_000
     public var balanced = false
@@ -57,8 +64,11 @@ public struct SweepConfig: Sendable, Equatable {
 
     public static let keys: [String: String] = [
         "name": "sweep name (used in reports)",
-        "dataset": "mnist or fashion-mnist",
-        "model": "lenet5",
+        "dataset": "mnist, fashion-mnist, cifar10 or cifar100",
+        "model": "lenet5, allcnn or resnet10",
+        "learningRates": "base-rate search: a list of base rates, each trained for every job (reports keep the best per cell)",
+        "preprocessing": "scale, gcn-zca or standardize (default: the model's)",
+        "augmentation": "none or crop-mirror (default: the model's)",
         "methods": "list of: " + methodNames.joined(separator: ", ") + " (thresholding = baseline+thresholding)",
         "repetitions": "repetitions per grid cell (seeds differ by repetition)",
         "iterations": "SGD iterations of every network (phase 2 of two-phase training runs as many again)",
@@ -176,8 +186,22 @@ extension SweepConfig {
         if !config.dataset.isEmpty && DatasetKind(rawValue: config.dataset) == nil {
             fail(values["dataset"], "unknown dataset '\(config.dataset)'; expected \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if !["lenet5"].contains(config.model) {
-            fail(values["model"], "unknown model '\(config.model)'; expected lenet5")
+        if !Models.known.contains(config.model) {
+            fail(values["model"], "unknown model '\(config.model)'; expected \(Models.known.sorted().joined(separator: ", "))")
+        }
+        if let s = string("preprocessing") {
+            if Preprocessing(rawValue: s) == nil { fail(values["preprocessing"], "unknown preprocessing '\(s)'; expected \(Preprocessing.names)") }
+            config.preprocessing = s
+        }
+        if let s = string("augmentation") {
+            if Augmentation(rawValue: s) == nil { fail(values["augmentation"], "unknown augmentation '\(s)'; expected \(Augmentation.names)") }
+            config.augmentation = s
+        }
+        if let node = values["learningRates"] {
+            config.learningRates = numbers(node, "learningRates", min: 0)
+            if config.learningRates.contains(0) { fail(node, "learningRates must be positive") }
+            if Set(config.learningRates).count != config.learningRates.count { fail(node, "learningRates lists a rate twice") }
+            if values["learningRate"] != nil { fail(node, "give either learningRate or learningRates, not both") }
         }
         if let m = values["methods"] {
             let items: [Node] = m.sequence.map { Array($0) } ?? [m]

@@ -15,42 +15,47 @@ public enum SweepPlan {
                                               batch: config.batchSize)
         let m = Set(config.methods)
         func make(_ profile: ImbalanceProfile, sampler: String, ratio: Double?, twoPhase: Bool,
-                  rep: Int) -> JobConfig {
+                  rep: Int, rate: Double?) -> JobConfig {
             JobConfig(dataset: config.dataset, model: config.model,
                       profile: ProfileSpec(kind: profile.kindName, rho: profile.rho, mu: profile.mu),
                       minorityRule: config.minorityRule, sampler: sampler, samplerRatio: ratio,
                       twoPhase: twoPhase, repetition: rep, baseSeed: config.baseSeed,
                       maxPerClass: config.maxPerClass, iterations: config.iterations,
                       batchSize: config.batchSize,
-                      baseLearningRate: config.learningRate ?? defaults.baseLearningRate,
+                      baseLearningRate: rate ?? config.learningRate ?? defaults.baseLearningRate,
                       learningRatePolicy: defaults.policy.description,
-                      momentum: defaults.momentum, weightDecay: defaults.weightDecay, threads: 1)
+                      momentum: defaults.momentum, weightDecay: defaults.weightDecay, threads: 1,
+                      preprocessing: config.preprocessing ?? defaults.preprocessing,
+                      augmentation: config.augmentation ?? defaults.augmentation)
         }
+        let rates: [Double?] = config.learningRates.isEmpty ? [nil] : config.learningRates
         var jobs: [JobConfig] = []
         for rep in 0..<config.repetitions {
+          for rate in rates {
             for profile in config.profiles() {
                 if profile == .balanced {
                     // Samplers do nothing on a balanced set: one reference network.
-                    jobs.append(make(profile, sampler: "none", ratio: nil, twoPhase: false, rep: rep))
+                    jobs.append(make(profile, sampler: "none", ratio: nil, twoPhase: false, rep: rep, rate: rate))
                     continue
                 }
                 if m.contains("baseline") || m.contains("baseline+thresholding") {
-                    jobs.append(make(profile, sampler: "none", ratio: nil, twoPhase: false, rep: rep))
+                    jobs.append(make(profile, sampler: "none", ratio: nil, twoPhase: false, rep: rep, rate: rate))
                 }
                 for s in ["ROS", "RUS"] where m.contains(s) || m.contains(s + "+thresholding")
                     || m.contains("two-phase-" + s) {
                     jobs.append(make(profile, sampler: s, ratio: nil,
-                                     twoPhase: m.contains("two-phase-" + s), rep: rep))
+                                     twoPhase: m.contains("two-phase-" + s), rep: rep, rate: rate))
                 }
                 if m.contains("class-weighted") {
-                    jobs.append(make(profile, sampler: "class-weighted", ratio: nil, twoPhase: false, rep: rep))
+                    jobs.append(make(profile, sampler: "class-weighted", ratio: nil, twoPhase: false, rep: rep, rate: rate))
                 }
             }
             if let p = config.partial {
                 for rho in p.rhos { for mu in p.mus { for s in p.samplers { for r in p.ratios {
-                    jobs.append(make(.step(rho: rho, mu: mu), sampler: s, ratio: r, twoPhase: false, rep: rep))
+                    jobs.append(make(.step(rho: rho, mu: mu), sampler: s, ratio: r, twoPhase: false, rep: rep, rate: rate))
                 } } } }
             }
+          }
         }
         // A partial ratio equal to 1 duplicates the full-balance job: keep one.
         var seen = Set<String>()

@@ -2,6 +2,7 @@ import Foundation
 import ImbalanceData
 import ImbalanceMetrics
 import ImbalanceNN
+import ImbalancePreprocessing
 import ImbalanceRandom
 @_exported import ImbalanceRecords
 
@@ -22,6 +23,12 @@ public enum Experiment {
                         "order-phase2", "dropout-phase2"] {
             seeds[purpose] = RandomStream.mix(rep, purpose)
         }
+        // Only jobs that augment get (and record) augmentation streams.
+        if let a = config.augmentation, a != Augmentation.none.rawValue {
+            for purpose in ["augment", "augment-phase2"] {
+                seeds[purpose] = RandomStream.mix(rep, purpose)
+            }
+        }
         return seeds
     }
 
@@ -41,6 +48,12 @@ public enum Experiment {
             throw ExperimentError("iterations and batch size must be positive")
         }
         _ = try LearningRatePolicy(parsing: config.learningRatePolicy)
+        if let p = config.preprocessing, Preprocessing(rawValue: p) == nil {
+            throw ExperimentError("unknown preprocessing '\(p)' (expected one of \(Preprocessing.names))")
+        }
+        if let a = config.augmentation, Augmentation(rawValue: a) == nil {
+            throw ExperimentError("unknown augmentation '\(a)' (expected one of \(Augmentation.names))")
+        }
         if let r = config.samplerRatio, !(r >= 1) {
             throw ExperimentError("sampler ratio must be at least 1, got \(r)")
         }
@@ -116,7 +129,28 @@ public enum Experiment {
         var trainedCounts = [Int](repeating: 0, count: k)
         for i in trainIndices { trainedCounts[train.labels[i]] += 1 }
 
-        let network = try Models.make(config.model, classes: k)
+        guard train.height == train.width else {
+            throw ExperimentError("\(train.name): the models need square images, got \(train.height)x\(train.width)")
+        }
+        let network = try Models.make(config.model, classes: k, inputChannels: train.channels,
+                                      inputSize: train.height)
+        // Fitted preprocessing learns from the imbalanced set (each image once), never from
+        // the test set or from resampling's duplicates.
+        let inputs: (train: InputPipeline, test: InputPipeline)
+        var preprocessingSeconds: Double?
+        var evaluationSeconds = 0.0
+        func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
+        let preprocessing = Preprocessing(rawValue: config.preprocessing ?? "scale") ?? .scale
+        let augmentation = Augmentation(rawValue: config.augmentation ?? "none") ?? .none
+        if preprocessing == .scale && augmentation == .none {
+            inputs = (InputPipeline.scaled(train), InputPipeline.scaled(test))
+        } else {
+            let t = DispatchTime.now().uptimeNanoseconds
+            inputs = try InputPipeline.make(preprocessing, augmentation: augmentation, train: train,
+                                            fitIndices: imbalanced.indices, test: test)
+            preprocessingSeconds = seconds(since: t)
+        }
+        if let s = seeds["augment"] { inputs.train.augmentationStream = RandomStream(seed: s) }
         var initRNG = RandomStream(seed: seeds["init"]!)
         network.initialize(using: &initRNG)
         let trainer = Trainer(network: network, classCount: k)
@@ -129,8 +163,9 @@ public enum Experiment {
                                       momentum: config.momentum, weightDecay: config.weightDecay)
         var orderRNG = RandomStream(seed: seeds["order"]!)
         var dropoutRNG = RandomStream(seed: seeds["dropout"]!)
-        let phase1 = trainer.train(on: train, indices: trainIndices, settings: settings,
-                                   orderRNG: &orderRNG, dropoutRNG: &dropoutRNG, test: test) { p in
+        let phase1 = trainer.train(on: inputs.train, indices: trainIndices, settings: settings,
+                                   orderRNG: &orderRNG, dropoutRNG: &dropoutRNG,
+                                   test: inputs.test) { p in
             progress?(Progress(phase: "phase1", training: p))
         }
 
@@ -148,7 +183,9 @@ public enum Experiment {
             divergence = Divergence(phase: "phase1", iteration: at,
                                     reason: phase1.divergenceReason ?? "non-finite values")
         } else {
-            let scores = trainer.predict(test)
+            let t = DispatchTime.now().uptimeNanoseconds
+            let scores = trainer.predict(inputs.test)
+            evaluationSeconds += seconds(since: t)
             results[name] = try MetricSet(evaluate(scores: scores, labels: test.labels, classCount: k))
             if config.sampler != "class-weighted" {
                 results[name + "+thresholding"] = try MetricSet(
@@ -163,9 +200,12 @@ public enum Experiment {
                 settings2.baseLearningRate = config.baseLearningRate * 0.1
                 var order2 = RandomStream(seed: seeds["order-phase2"]!)
                 var dropout2 = RandomStream(seed: seeds["dropout-phase2"]!)
-                let phase2 = trainer.train(on: train, indices: imbalanced.indices,
+                if let s = seeds["augment-phase2"] {
+                    inputs.train.augmentationStream = RandomStream(seed: s)
+                }
+                let phase2 = trainer.train(on: inputs.train, indices: imbalanced.indices,
                                            settings: settings2, orderRNG: &order2,
-                                           dropoutRNG: &dropout2, test: test) { p in
+                                           dropoutRNG: &dropout2, test: inputs.test) { p in
                     progress?(Progress(phase: "phase2", training: p))
                 }
                 curves["phase2"] = phase2.curve.map(CurvePoint.init)
@@ -176,7 +216,9 @@ public enum Experiment {
                     divergence = Divergence(phase: "phase2", iteration: at,
                                             reason: phase2.divergenceReason ?? "non-finite values")
                 } else {
-                    let scores2 = trainer.predict(test)
+                    let t2 = DispatchTime.now().uptimeNanoseconds
+                    let scores2 = trainer.predict(inputs.test)
+                    evaluationSeconds += seconds(since: t2)
                     results["two-phase-" + config.sampler] = try MetricSet(
                         evaluate(scores: scores2, labels: test.labels, classCount: k))
                 }
@@ -192,7 +234,9 @@ public enum Experiment {
                               testCounts: test.classCounts(), dataDirectory: splits.directory),
             status: status, divergence: divergence, results: results, curves: curves,
             timings: Timings(wallSeconds: wall, trainSeconds: trainSeconds,
-                             imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9)))
+                             imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9),
+                             preprocessingSeconds: preprocessingSeconds,
+                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds))
     }
 }
 

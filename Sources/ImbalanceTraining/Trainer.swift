@@ -1,6 +1,7 @@
 import Foundation
 import ImbalanceData
 import ImbalanceNN
+import ImbalancePreprocessing
 import ImbalanceRandom
 
 /// Solver hyper-parameters of one training phase.
@@ -110,6 +111,16 @@ public final class Trainer {
                       orderRNG: inout RandomStream, dropoutRNG: inout RandomStream,
                       test: ImageDataset? = nil,
                       progress: ((TrainingProgress) -> Void)? = nil) -> TrainingOutcome {
+        train(on: InputPipeline.scaled(data), indices: indices, settings: settings,
+              orderRNG: &orderRNG, dropoutRNG: &dropoutRNG, test: test.map(InputPipeline.scaled),
+              progress: progress)
+    }
+
+    /// As above, reading batches through a preprocessing/augmentation pipeline.
+    public func train(on data: InputPipeline, indices: [Int], settings: SolverSettings,
+                      orderRNG: inout RandomStream, dropoutRNG: inout RandomStream,
+                      test: InputPipeline? = nil,
+                      progress: ((TrainingProgress) -> Void)? = nil) -> TrainingOutcome {
         precondition(!indices.isEmpty, "cannot train on an empty set")
         let batch = settings.batchSize
         let solver = SGD(parameters: network.parameters, momentum: Float(settings.momentum),
@@ -138,8 +149,7 @@ public final class Trainer {
                 cursor += 1
             }
             data.fillBatch(indices: UnsafeBufferPointer(start: indexBuffer, count: batch),
-                           into: network.input.pointer, labels: labelBuffer,
-                           scale: ImageDataset.caffeScale)
+                           into: network.input.pointer, labels: labelBuffer)
             let logits = network.forward(context: &context)
             let loss = SoftmaxCrossEntropy.evaluate(
                 logits: logits.pointer, labels: labelBuffer, batch: batch, classes: k,
@@ -210,6 +220,10 @@ public final class Trainer {
     /// Softmax outputs (n, classCount), row-major, for the first `limit` images of `data`
     /// (all by default), in inference mode (dropout off).
     public func predict(_ data: ImageDataset, limit: Int? = nil, batch: Int = 250) -> [Float] {
+        predict(InputPipeline.scaled(data), limit: limit, batch: batch)
+    }
+
+    public func predict(_ data: InputPipeline, limit: Int? = nil, batch: Int = 250) -> [Float] {
         let n = min(limit ?? data.count, data.count)
         let k = classCount
         var scores = [Float](repeating: 0, count: n * k)
@@ -222,8 +236,7 @@ public final class Trainer {
                 network.prepare(batch: m)
                 for b in 0..<m { indexBuffer[b] = start + b }
                 data.fillBatch(indices: UnsafeBufferPointer(start: indexBuffer, count: m),
-                               into: network.input.pointer, labels: labelBuffer,
-                               scale: ImageDataset.caffeScale)
+                               into: network.input.pointer, labels: labelBuffer)
                 let logits = network.forward(context: &context)
                 SoftmaxCrossEntropy.evaluate(logits: logits.pointer, labels: labelBuffer,
                                              batch: m, classes: k, probabilities: out.baseAddress! + start * k,

@@ -17,10 +17,10 @@ struct Bench: ParsableCommand {
         it needs no data. Each figure is the median of --repeats timed runs after a warm-up.
         """)
 
-    @Option(help: "Network: lenet5.") var model: String = "lenet5"
+    @Option(help: "Network: lenet5, allcnn or resnet10 (at its native input: 1x28x28, 3x32x32, 3x32x32 with the CIFAR stem).") var model: String = "lenet5"
     @Option(help: "Mini-batch size.") var batch: Int = 64
     @Option(help: "OpenBLAS threads.") var threads: Int = 1
-    @Option(help: "Training iterations per timed run.") var iterations: Int = 200
+    @Option(help: "Training iterations per timed run (default 200 for lenet5, 20 for the CIFAR models).") var iterations: Int?
     @Option(help: "Timed runs (the median is reported).") var repeats: Int = 5
     @Flag(help: "Also time every layer's forward and backward pass.") var layers = false
     @Option(help: "Write the results as JSON here.") var output: String?
@@ -53,18 +53,24 @@ struct Bench: ParsableCommand {
     func run() throws {
         BLAS.setThreads(threads)
         let classes = 10
-        let net = try Models.make(model, classes: classes)
+        let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
+        let net = model == "resnet10"
+            ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: 32)
+            : try Models.make(model, classes: classes)
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)
         let shape = net.inputShape
-        let n = max(batch * 20, 2_000)
+        let n = model == "lenet5" ? max(batch * 20, 2_000) : batch * 4
         var pixels = [UInt8](repeating: 0, count: n * shape.reduce(1, *))
         for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: rng.next()) }
         let labels = (0..<n).map { $0 % classes }
         let data = ImageDataset(name: "synthetic", channels: shape[0], height: shape[1], width: shape[2],
                                 pixels: pixels, labels: labels, classNames: (0..<classes).map(String.init))
         let trainer = Trainer(network: net, classCount: classes)
-        let settings = SolverSettings.lenet5(iterations: iterations, batchSize: batch)
+        let d = ModelDefaults.forModel(model, iterations: iterations, batch: batch)
+        let settings = SolverSettings(iterations: iterations, batchSize: batch,
+                                      baseLearningRate: d.baseLearningRate, policy: d.policy,
+                                      momentum: d.momentum, weightDecay: d.weightDecay)
         var order = RandomStream(seed: 2), drop = RandomStream(seed: 3)
         let indices = Array(0..<n)
 

@@ -14,8 +14,14 @@ struct Train: ParsableCommand {
         `imbench sweep` runs whole grids.
         """)
 
-    @Option(help: "mnist or fashion-mnist.") var dataset: String = "fashion-mnist"
-    @Option(help: "Network: lenet5.") var model: String = "lenet5"
+    @Option(help: "mnist, fashion-mnist, cifar10 or cifar100.") var dataset: String = "fashion-mnist"
+    @Option(help: "Network: lenet5, allcnn or resnet10.") var model: String = "lenet5"
+    @Option(help: "CIFAR-100 label: fine (100 classes) or coarse (20 superclasses).")
+    var cifarLabel: String = "fine"
+    @Option(help: "Input preprocessing: scale (x/256), gcn-zca or standardize (default: the model's; allcnn gcn-zca, resnet10 standardize).")
+    var preprocess: String?
+    @Option(help: "Training augmentation: none or crop-mirror (default: the model's; resnet10 crop-mirror).")
+    var augment: String?
     @Option(help: "SGD iterations.") var iterations: Int = 10_000
     @Option(help: "Mini-batch size.") var batch: Int = 64
     @Option(help: "Base seed; every random stream is derived from it.") var seed: UInt64 = 1
@@ -54,11 +60,16 @@ struct Train: ParsableCommand {
             iterations: iterations, batchSize: batch,
             baseLearningRate: learningRate ?? defaults.baseLearningRate,
             learningRatePolicy: defaults.policy.description, momentum: defaults.momentum,
-            weightDecay: defaults.weightDecay, threads: threads)
+            weightDecay: defaults.weightDecay, threads: threads,
+            preprocessing: preprocess ?? defaults.preprocessing,
+            augmentation: augment ?? defaults.augmentation)
         try Experiment.validate(config)
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
         let loadStart = Date()
-        let splits = try loadDataset(kind: kind, directory: location.directory)
+        guard let label = CIFARLabel(rawValue: cifarLabel) else {
+            throw ValidationError("unknown CIFAR label '\(cifarLabel)' (expected fine or coarse)")
+        }
+        let splits = try loadDataset(kind: kind, directory: location.directory, cifarLabel: label)
         if !quiet {
             printError(String(format: "%@ from %@ (%.1fs)", kind.displayName, location.description,
                               Date().timeIntervalSince(loadStart)))
