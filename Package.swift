@@ -12,6 +12,10 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "imbench", targets: ["imbench"]),
+        // The kernel benchmarks (Benchmarks/, a package of its own) import these directly.
+        .library(name: "ImbalanceKernels", targets: ["ImbalanceKernels"]),
+        .library(name: "ImbalanceNN", targets: ["ImbalanceNN"]),
+        .library(name: "ImbalanceRandom", targets: ["ImbalanceRandom"]),
         .library(name: "ImbalanceBench", targets: [
             "ImbalanceNN", "ImbalanceData", "ImbalancePreprocessing", "ImbalanceMetrics",
             "ImbalanceTraining",

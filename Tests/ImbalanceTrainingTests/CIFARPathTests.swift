@@ -86,7 +86,8 @@ final class CIFARPathTests: XCTestCase {
         XCTAssertEqual(a.status, "finished")
         XCTAssertEqual(a, b)
         XCTAssertEqual(a.curves["phase1"]?.count, 3)
-        XCTAssertEqual(a.results["baseline"]?.confusion.flatMap { $0 }.reduce(0, +), 260)
+        XCTAssertEqual(a.results["RUS"]?.confusion.flatMap { $0 }.reduce(0, +), 260)
+        XCTAssertNotNil(a.results["two-phase-RUS"])
     }
 
     /// LeNet-5 configs carry no preprocessing or augmentation keys, so their canonical JSON
