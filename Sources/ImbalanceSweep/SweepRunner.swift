@@ -220,7 +220,7 @@ public final class SweepRunner {
             let line = "\r[sweep] done \(finishedBefore + done)/\(jobs.count)  running \(running.count)"
                 + "  failed \(failed.count)  waiting on another process \(deferred.count)  remaining \(remaining)"
                 + "  elapsed \(formatSeconds(t - start))  ETA \(eta)   "
-            FileHandle.standardError.write(Data(line.utf8))
+            try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
         }
 
         var deferred: [(String, JobConfig)] = []
@@ -293,8 +293,11 @@ public final class SweepRunner {
                     if let job = jobs.first(where: { RunID.make($0) == r.id }) { deferred.append((r.id, job)) }
                 } else if reason == .exit && code == workerWriteFailedExitCode {
                     failed.append(r.id)
-                    stopReason = "cannot write records to \(layout.records) (see \(layout.log(r.id)))"
-                    emit("[FAILED] \(r.id): its record could not be written; stopping the sweep")
+                    // The worker's own error says which write failed and why (e.g. "No space
+                    // left on device"); repeat it here so the user need not open the log.
+                    let why = lastWorkerError(layout.log(r.id)) ?? "cannot write \(layout.record(r.id))"
+                    stopReason = "\(why) (job log: \(layout.log(r.id)))"
+                    emit("[FAILED] \(r.id): its record could not be written: \(why); stopping the sweep")
                     pending.removeAll()
                     deferred.removeAll()
                 } else {
@@ -307,7 +310,7 @@ public final class SweepRunner {
             display()
         }
         display(force: true)
-        if options.interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        if options.interactive { try? FileHandle.standardError.write(contentsOf: Data("\n".utf8)) }
         if let stopReason { throw ExperimentError("sweep stopped: \(stopReason)") }
         let finishedElsewhere = busy.filter { layout.isFinished($0) }
         return Summary(total: jobs.count, finishedBefore: finishedBefore,
@@ -315,10 +318,19 @@ public final class SweepRunner {
                        failed: failed, diverged: diverged, seconds: now() - start)
 
         func emit(_ s: String) {
-            if options.interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if options.interactive { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8)) }
             output(s)
         }
     }
+}
+
+/// The last `error: ...` line a worker wrote to its job log, without the prefix; nil when
+/// the log is unreadable or holds none (a worker on a full disk may not manage to log it).
+func lastWorkerError(_ logPath: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: logPath) else { return nil }
+    let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+    guard let line = lines.last(where: { $0.hasPrefix("error: ") }) else { return nil }
+    return String(line.dropFirst("error: ".count))
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

@@ -84,7 +84,7 @@ struct Bench: ParsableCommand {
             let o = trainer.train(on: data, indices: indices, settings: settings,
                                   orderRNG: &order, dropoutRNG: &drop)
             trainRuns.append(o.imagesPerSecond)
-            FileHandle.standardError.write(Data(String(format: "  training run: %.0f images/s\n", o.imagesPerSecond).utf8))
+            writeIgnoringErrors(.standardError, String(format: "  training run: %.0f images/s\n", o.imagesPerSecond))
         }
         var inferRuns: [Double] = []
         _ = trainer.predict(data, limit: n, batch: batch)

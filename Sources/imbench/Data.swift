@@ -292,7 +292,7 @@ final class TransferProgressLine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         clear()
-        FileHandle.standardError.write(Data(("imbench: " + line + "\n").utf8))
+        writeIgnoringErrors(.standardError, ("imbench: " + line + "\n"))
     }
 
     func update(_ p: TransferProgress) {
@@ -308,14 +308,14 @@ final class TransferProgressLine: @unchecked Sendable {
         if isTTY {
             let padding = max(0, width - text.count)
             width = text.count
-            FileHandle.standardError.write(Data(("\r" + text + String(repeating: " ", count: padding)).utf8))
-            if p.finished { FileHandle.standardError.write(Data("\n".utf8)); width = 0 }
+            writeIgnoringErrors(.standardError, ("\r" + text + String(repeating: " ", count: padding)))
+            if p.finished { writeIgnoringErrors(.standardError, "\n"); width = 0 }
         } else {
             // A line per tenth of the file (per 10 MB when the size is unknown).
             let decile = p.total.map { $0 > 0 ? Int(p.bytes * 10 / $0) : 0 } ?? Int(p.bytes / 10_000_000)
             if decile != lastDecile[p.file] {
                 lastDecile[p.file] = decile
-                FileHandle.standardError.write(Data((text + "\n").utf8))
+                writeIgnoringErrors(.standardError, (text + "\n"))
             }
         }
     }
@@ -328,7 +328,7 @@ final class TransferProgressLine: @unchecked Sendable {
 
     private func clear() {
         if isTTY && width > 0 {
-            FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: width) + "\r").utf8))
+            writeIgnoringErrors(.standardError, ("\r" + String(repeating: " ", count: width) + "\r"))
             width = 0
         }
     }

@@ -50,8 +50,12 @@ struct Sweep: ParsableCommand {
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
         _ = try loadDataset(kind: kind, directory: location.directory)   // fail early on bad files
         try layout.create()
+        // A convenience copy of the config, written atomically: on a full disk it may be
+        // missing, never cut short (the spec write that follows reports the full disk).
         try? FileManager.default.removeItem(atPath: layout.root + "/sweep.yaml")
-        try? FileManager.default.copyItem(atPath: config, toPath: layout.root + "/sweep.yaml")
+        if let text = FileManager.default.contents(atPath: config) {
+            try? RecordIO.writeAtomically(text, to: layout.root + "/sweep.yaml")
+        }
         printError("\(cfg.name): \(kind.displayName) from \(location.description)")
         let runner = SweepRunner(
             layout: layout,

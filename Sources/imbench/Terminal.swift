@@ -20,29 +20,39 @@ final class ProgressLine {
         if isTTY {
             let pad = max(0, width - text.count)
             width = text.count
-            FileHandle.standardError.write(Data(("\r" + text + String(repeating: " ", count: pad)).utf8))
+            writeIgnoringErrors(.standardError, "\r" + text + String(repeating: " ", count: pad))
             if p.iteration == p.iterations { finish() }
         } else {
             let decile = p.iteration * 10 / max(1, p.iterations)
             if decile != lastDecile {
                 lastDecile = decile
-                FileHandle.standardError.write(Data((text + "\n").utf8))
+                writeIgnoringErrors(.standardError, text + "\n")
             }
         }
     }
 
     func finish() {
-        if isTTY && width > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTTY && width > 0 { writeIgnoringErrors(.standardError, "\n") }
         width = 0
         lastDecile = -1
     }
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("imbench: " + message + "\n").utf8))
+    writeIgnoringErrors(.standardError, "imbench: " + message + "\n")
 }
 
 /// Prints a line and flushes at once, so logs of long runs are current when read.
 func printFlushed(_ s: String) {
-    FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    writeIgnoringErrors(.standardOutput, s + "\n")
+}
+
+/// Writes to standard output or error and carries on if the write fails.
+///
+/// `FileHandle.write(_:)` traps (a `try!` inside Foundation) when the write fails, so a
+/// sweep whose output is redirected to a full disk (`> results/NAME/sweep.log`), or a worker
+/// whose job log is on one, would die with a backtrace instead of reporting the full disk
+/// through the write that matters (a record or spec, which names its path).
+func writeIgnoringErrors(_ handle: FileHandle, _ text: String) {
+    try? handle.write(contentsOf: Data(text.utf8))
 }
