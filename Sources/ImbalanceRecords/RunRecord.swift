@@ -81,13 +81,17 @@ public struct JobConfig: Codable, Sendable, Equatable {
     public var preprocessing: String?
     /// Training-time augmentation ("crop-mirror"); nil = none.
     public var augmentation: String?
+    /// CIFAR-100's label when it is not the default fine one ("coarse": 20 superclasses).
+    /// nil for the fine label and for single-label datasets, and then absent from the JSON,
+    /// so existing ids are unchanged; recorded because it changes the task.
+    public var label: String?
     public init(dataset: String, model: String, profile: ProfileSpec, minorityRule: String,
                 sampler: String, samplerRatio: Double?, twoPhase: Bool, repetition: Int,
                 baseSeed: UInt64, maxPerClass: Int?, iterations: Int, batchSize: Int,
                 baseLearningRate: Double, learningRatePolicy: String, momentum: Double,
                 weightDecay: Double, threads: Int, preprocessing: String? = nil,
-                augmentation: String? = nil) {
-        self.preprocessing = preprocessing; self.augmentation = augmentation
+                augmentation: String? = nil, label: String? = nil) {
+        self.preprocessing = preprocessing; self.augmentation = augmentation; self.label = label
         self.dataset = dataset; self.model = model; self.profile = profile
         self.minorityRule = minorityRule; self.sampler = sampler; self.samplerRatio = samplerRatio
         self.twoPhase = twoPhase; self.repetition = repetition; self.baseSeed = baseSeed

@@ -20,7 +20,7 @@ struct GroupKey: Hashable {
 
     init(_ c: JobConfig) {
         preprocessing = c.preprocessing; augmentation = c.augmentation
-        dataset = c.dataset; model = c.model; minorityRule = c.minorityRule
+        dataset = c.dataset + (c.label.map { " (\($0) labels)" } ?? ""); model = c.model; minorityRule = c.minorityRule
         maxPerClass = c.maxPerClass; iterations = c.iterations; batchSize = c.batchSize
         baseLearningRate = c.baseLearningRate; learningRatePolicy = c.learningRatePolicy
         momentum = c.momentum; weightDecay = c.weightDecay

@@ -95,7 +95,8 @@ public enum JobWorker {
                 log("already finished by another process")
                 return 0
             }
-            let splits = try DataCache.load(dataset: config.dataset, directory: dataDirectory)
+            let splits = try DataCache.load(dataset: config.dataset, label: config.label,
+                                            directory: dataDirectory)
             var last = -1
             let record = try Experiment.run(config, id: id, splits: splits,
                                             curveInterval: curveEvery,
@@ -125,11 +126,15 @@ public enum JobWorker {
 
 /// Loads a dataset for a worker.
 public enum DataCache {
-    public static func load(dataset: String, directory: String) throws -> DatasetSplits {
+    public static func load(dataset: String, label: String? = nil,
+                            directory: String) throws -> DatasetSplits {
         guard let kind = DatasetKind(rawValue: dataset) else {
             throw ExperimentError("unknown dataset '\(dataset)'")
         }
-        return try loadDataset(kind: kind, directory: directory)
+        guard let cifarLabel = CIFARLabel(rawValue: label ?? "fine") else {
+            throw ExperimentError("unknown label '\(label ?? "")' (expected fine or coarse)")
+        }
+        return try loadDataset(kind: kind, directory: directory, cifarLabel: cifarLabel)
     }
 }
 

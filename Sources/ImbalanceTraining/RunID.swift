@@ -25,7 +25,7 @@ public enum RunID {
     }
 
     static func readablePrefix(_ c: JobConfig) -> String {
-        var parts = [c.dataset, c.model]
+        var parts = [c.dataset + (c.label.map { "-\($0)" } ?? ""), c.model]
         switch c.profile.kind {
         case "step": parts.append("step-rho\(num(c.profile.rho))-mu\(num(c.profile.mu ?? 0))")
         case "balanced": parts.append("balanced")

@@ -52,6 +52,9 @@ struct Train: ParsableCommand {
         }
         let cap = try BaseSet.parseMaxPerClass(maxPerClass)
         let defaults = ModelDefaults.forModel(model, iterations: iterations, batch: batch)
+        guard let label = CIFARLabel(rawValue: cifarLabel) else {
+            throw ValidationError("unknown CIFAR label '\(cifarLabel)' (expected fine or coarse)")
+        }
         let config = JobConfig(
             dataset: kind.rawValue, model: model,
             profile: ProfileSpec(kind: profile, rho: profile == "balanced" ? 1 : rho, mu: mu),
@@ -62,13 +65,11 @@ struct Train: ParsableCommand {
             learningRatePolicy: defaults.policy.description, momentum: defaults.momentum,
             weightDecay: defaults.weightDecay, threads: threads,
             preprocessing: preprocess ?? defaults.preprocessing,
-            augmentation: augment ?? defaults.augmentation)
+            augmentation: augment ?? defaults.augmentation,
+            label: label == .coarse ? "coarse" : nil)
         try Experiment.validate(config)
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
         let loadStart = Date()
-        guard let label = CIFARLabel(rawValue: cifarLabel) else {
-            throw ValidationError("unknown CIFAR label '\(cifarLabel)' (expected fine or coarse)")
-        }
         let splits = try loadDataset(kind: kind, directory: location.directory, cifarLabel: label)
         if !quiet {
             printError(String(format: "%@ from %@ (%.1fs)", kind.displayName, location.description,

@@ -16,6 +16,33 @@ final class CIFARSweepConfigTests: XCTestCase {
         XCTAssertEqual(jobs[0].learningRatePolicy, "multistep(40000,50000,60000,gamma=0.1)")
     }
 
+    /// The CPU preset must be the paper's grid with only the schedule changed, and the
+    /// core preset (whose report is committed) that schedule on part of the grid.
+    func testCPUPresetsKeepThePaperGridAndShareOneSchedule() throws {
+        let root = SweepConfigTests.repoRoot + "/configs/"
+        let paper = SweepPlan.jobs(for: try SweepConfig.load(path: root + "buda-cifar10.yaml"))
+        let cpu = SweepPlan.jobs(for: try SweepConfig.load(path: root + "buda-cifar10-cpu.yaml"))
+        let core = SweepPlan.jobs(for: try SweepConfig.load(path: root + "buda-cifar10-cpu-core.yaml"))
+        func cell(_ j: JobConfig) -> String { "\(j.profile.kind) \(j.profile.rho) \(j.profile.mu ?? -1) \(j.sampler) \(j.twoPhase)" }
+        XCTAssertEqual(Set(cpu.map(cell)), Set(paper.map(cell)), "same settings and samplers as the paper")
+        XCTAssertEqual(cpu.count, 16 * 3)
+        // rho {10, 50} x mu {0.2, 0.8} x (baseline, ROS, RUS), plus one balanced reference.
+        XCTAssertEqual(core.count, 2 * 2 * 3 + 1)
+        func setting(_ j: JobConfig) -> String { "\(j.profile.kind) \(j.profile.rho) \(j.profile.mu ?? -1) \(j.sampler)" }
+        let imbalancedCore = core.filter { $0.profile.kind != "balanced" }
+        XCTAssertEqual(imbalancedCore.count, 12)
+        XCTAssertTrue(Set(imbalancedCore.map(setting)).isSubset(of: Set(cpu.map(setting))))
+        func schedule(_ j: JobConfig) -> String {
+            "\(j.model) \(j.dataset) \(j.iterations) \(j.batchSize) \(j.baseLearningRate) \(j.learningRatePolicy) "
+                + "\(j.momentum) \(j.weightDecay) \(j.preprocessing ?? "-") \(j.minorityRule) \(j.maxPerClass.map(String.init) ?? "all") \(j.baseSeed)"
+        }
+        XCTAssertEqual(Set(cpu.map(schedule)).count, 1)
+        XCTAssertEqual(Set(cpu.map(schedule)), Set(core.map(schedule)))
+        XCTAssertEqual(cpu[0].iterations, 500)
+        XCTAssertEqual(cpu[0].batchSize, 64)
+        XCTAssertEqual(cpu[0].learningRatePolicy, "multistep(285,357,428,gamma=0.1)")
+    }
+
     func testModelPreprocessingAndRateProblemsAreReported() {
         let yaml = """
         name: bad

@@ -186,6 +186,21 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(RunID.hash(job).count, 16)
     }
 
+    /// CIFAR-100's coarse label changes the task, so it must reach the record and the id;
+    /// the default (nil) must leave the JSON, and so every existing id, untouched.
+    func testCoarseLabelIsRecordedAndDefaultLeavesIdsAlone() throws {
+        let job = smallJob()
+        let json = String(decoding: try JSONEncoder().encode(job), as: UTF8.self)
+        XCTAssertFalse(json.contains("label"), json)
+        var coarse = job
+        coarse.dataset = "cifar100"; coarse.label = "coarse"
+        var fine = coarse; fine.label = nil
+        XCTAssertNotEqual(RunID.hash(coarse), RunID.hash(fine))
+        XCTAssertTrue(RunID.make(coarse).hasPrefix("cifar100-coarse_lenet5_"), RunID.make(coarse))
+        let decoded = try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(coarse))
+        XCTAssertEqual(decoded.label, "coarse")
+    }
+
     func testLearningRatePolicies() throws {
         let inv = LearningRatePolicy.inverse(gamma: 1e-4, power: 0.75)
         XCTAssertEqual(inv.rate(base: 0.01, iteration: 0), 0.01)
