@@ -14,6 +14,13 @@ public enum CIFARLabel: String, CaseIterable, Codable, Sendable {
     case fine
     /// CIFAR-100's 20 superclasses.
     case coarse
+
+    /// How a job config records the label: nil for the default `fine`, so configs (and run
+    /// ids) of every single-label or fine-label job stay as they were before labels existed.
+    public var recordedName: String? { self == .fine ? nil : rawValue }
+
+    /// The label a job config recorded (`recordedName`); nil when the name is unknown.
+    public init?(recordedName: String?) { self.init(rawValue: recordedName ?? CIFARLabel.fine.rawValue) }
 }
 
 /// The official class-name lists, used when a directory or archive has no meta file. They

@@ -131,7 +131,7 @@ public enum DataCache {
         guard let kind = DatasetKind(rawValue: dataset) else {
             throw ExperimentError("unknown dataset '\(dataset)'")
         }
-        guard let cifarLabel = CIFARLabel(rawValue: label ?? "fine") else {
+        guard let cifarLabel = CIFARLabel(recordedName: label) else {
             throw ExperimentError("unknown label '\(label ?? "")' (expected fine or coarse)")
         }
         return try loadDataset(kind: kind, directory: directory, cifarLabel: cifarLabel)

@@ -66,7 +66,7 @@ struct Train: ParsableCommand {
             weightDecay: defaults.weightDecay, threads: threads,
             preprocessing: preprocess ?? defaults.preprocessing,
             augmentation: augment ?? defaults.augmentation,
-            label: label == .coarse ? "coarse" : nil)
+            label: label.recordedName)
         try Experiment.validate(config)
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
         let loadStart = Date()

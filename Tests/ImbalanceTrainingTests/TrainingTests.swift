@@ -199,6 +199,10 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(RunID.make(coarse).hasPrefix("cifar100-coarse_lenet5_"), RunID.make(coarse))
         let decoded = try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(coarse))
         XCTAssertEqual(decoded.label, "coarse")
+        XCTAssertEqual(CIFARLabel(recordedName: decoded.label), .coarse)
+        XCTAssertEqual(CIFARLabel(recordedName: nil), .fine)
+        XCTAssertNil(CIFARLabel.fine.recordedName)
+        XCTAssertNil(CIFARLabel(recordedName: "medium"))
     }
 
     func testLearningRatePolicies() throws {
