@@ -34,13 +34,29 @@ public final class MaxPool: Layer {
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
-        maxPoolForward(input.pointer, images: input.shape[0], g, output.pointer, argmax)
+        let n = input.shape[0], inImage = g.channels * g.height * g.width
+        let outImage = g.channels * g.outHeight * g.outWidth
+        let x = input.pointer, y = output.pointer, arg = argmax
+        let pieces = Parallel.pieces(forElements: n * inImage)
+        Parallel.forEach(pieces) { piece, _ in
+            let r = Parallel.range(piece, of: pieces, total: n)
+            maxPoolForward(x + r.lowerBound * inImage, images: r.count, g,
+                           y + r.lowerBound * outImage, arg + r.lowerBound * outImage)
+        }
     }
 
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                          inputGradient: Tensor?) {
         guard let g = geometry, let dX = inputGradient else { return }
-        maxPoolBackward(outputGradient.pointer, images: input.shape[0], g, argmax, dX.pointer)
+        let n = input.shape[0], inImage = g.channels * g.height * g.width
+        let outImage = g.channels * g.outHeight * g.outWidth
+        let dy = outputGradient.pointer, dx = dX.pointer, arg = argmax
+        let pieces = Parallel.pieces(forElements: n * inImage)
+        Parallel.forEach(pieces) { piece, _ in
+            let r = Parallel.range(piece, of: pieces, total: n)
+            maxPoolBackward(dy + r.lowerBound * outImage, images: r.count, g,
+                            arg + r.lowerBound * outImage, dx + r.lowerBound * inImage)
+        }
     }
 }
 
@@ -52,19 +68,29 @@ public final class ReLU: Layer {
     public func outputShape(for input: [Int]) -> [Int] { input }
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
-        let x = input.pointer, y = output.pointer
-        for i in 0..<input.count { y[i] = x[i] > 0 ? x[i] : 0 }
+        let x = input.pointer, y = output.pointer, count = input.count
+        let pieces = Parallel.pieces(forElements: count)
+        Parallel.forEach(pieces) { piece, _ in
+            for i in Parallel.range(piece, of: pieces, total: count) {
+                y[i] = x[i] > 0 ? x[i] : 0
+            }
+        }
     }
 
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                          inputGradient: Tensor?) {
         guard let dX = inputGradient else { return }
         let y = output.pointer, dy = outputGradient.pointer, dx = dX.pointer
-        // Both loads unconditional: a select the compiler vectorises, instead of a branch
-        // per element that mispredicts on about half of them (8x slower at 32x32x96).
-        for i in 0..<output.count {
-            let g = dy[i]
-            dx[i] = y[i] > 0 ? g : 0
+        let count = output.count
+        let pieces = Parallel.pieces(forElements: count)
+        Parallel.forEach(pieces) { piece, _ in
+            // Both loads unconditional: a select the compiler vectorises, instead of a
+            // branch per element that mispredicts on about half of them (8x slower at
+            // 32x32x96).
+            for i in Parallel.range(piece, of: pieces, total: count) {
+                let g = dy[i]
+                dx[i] = y[i] > 0 ? g : 0
+            }
         }
     }
 }
@@ -79,8 +105,6 @@ public final class FullyConnected: Layer, MACCounting {
     public let weight: Parameter
     public let bias: Parameter
     public let initialization: WeightInitialization
-    private var onesCapacity = 0
-    private var ones: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
 
     public init(name: String, inputs: Int, outputs: Int, biasLearningRateMultiplier: Float = 1,
                 initialization: WeightInitialization = .xavier) {
@@ -90,8 +114,6 @@ public final class FullyConnected: Layer, MACCounting {
         bias = Parameter(name: "\(name).bias", shape: [outputs],
                          learningRateMultiplier: biasLearningRateMultiplier)
     }
-
-    deinit { ones.deallocate() }
 
     public var parameters: [Parameter] { [weight, bias] }
 
@@ -105,47 +127,63 @@ public final class FullyConnected: Layer, MACCounting {
     public func outputShape(for input: [Int]) -> [Int] {
         let d = input.dropFirst().reduce(1, *)
         precondition(d == inputs, "\(name): expected \(inputs) inputs per example, got \(input)")
-        if input[0] > onesCapacity {
-            ones.deallocate()
-            ones = .allocate(capacity: input[0])
-            ones.initialize(repeating: 1, count: input[0])
-            onesCapacity = input[0]
-        }
         return [input[0], outputs]
     }
 
+    /// Pieces the FC's GEMMs are cut into: a constant (not the thread count), so the
+    /// results are the same on any number of threads; 1 for layers too small to gain.
+    private func pieces(_ rows: Int) -> Int { rows >= 64 ? 4 : 1 }
+
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
         let n = input.shape[0]
-        // Bias first, then the GEMM accumulates onto it.
-        let y = output.pointer, b = bias.value.pointer
-        for i in 0..<n { (y + i * outputs).update(from: b, count: outputs) }
-        BLAS.sgemm(transA: false, transB: true, m: n, n: outputs, k: inputs, alpha: 1,
-                   a: input.pointer, lda: inputs, b: weight.value.pointer, ldb: inputs,
-                   beta: 1, c: y, ldc: outputs)
+        let x = input.pointer, y = output.pointer, w = weight.value.pointer
+        let b = bias.value.pointer, outputs = self.outputs, inputs = self.inputs
+        // Output columns in pieces; each piece writes its bias first, then the GEMM
+        // accumulates onto it.
+        let pieces = self.pieces(outputs)
+        Parallel.forEach(pieces) { piece, _ in
+            let o = Parallel.range(piece, of: pieces, total: outputs)
+            for i in 0..<n { (y + i * outputs + o.lowerBound).update(from: b + o.lowerBound, count: o.count) }
+            BLAS.sgemm(transA: false, transB: true, m: n, n: o.count, k: inputs, alpha: 1,
+                       a: x, lda: inputs, b: w + o.lowerBound * inputs, ldb: inputs,
+                       beta: 1, c: y + o.lowerBound, ldc: outputs)
+        }
     }
 
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                          inputGradient: Tensor?) {
-        let n = input.shape[0]
-        if weight.isTrainable {
-            // dW (O, D) = dY^T (O, N) * X (N, D)
-            BLAS.sgemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1,
-                       a: outputGradient.pointer, lda: outputs, b: input.pointer, ldb: inputs,
-                       beta: 0, c: weight.gradient.pointer, ldc: inputs)
-        }
-        if bias.isTrainable {
-            let db = bias.gradient.pointer, dy = outputGradient.pointer
-            db.update(repeating: 0, count: outputs)
-            for i in 0..<n {
-                let row = dy + i * outputs
-                for o in 0..<outputs { db[o] += row[o] }
+        let n = input.shape[0], outputs = self.outputs, inputs = self.inputs
+        let x = input.pointer, dy = outputGradient.pointer, w = weight.value.pointer
+        let dw = weight.gradient.pointer, db = bias.gradient.pointer
+        let weightTrainable = weight.isTrainable, biasTrainable = bias.isTrainable
+        // Weight and bias gradients by output rows: sums over the batch stay whole.
+        let pieces = self.pieces(outputs)
+        Parallel.forEach(pieces) { piece, _ in
+            let o = Parallel.range(piece, of: pieces, total: outputs)
+            if weightTrainable {
+                // dW (O, D) = dY^T (O, N) * X (N, D)
+                BLAS.sgemm(transA: true, transB: false, m: o.count, n: inputs, k: n, alpha: 1,
+                           a: dy + o.lowerBound, lda: outputs, b: x, ldb: inputs,
+                           beta: 0, c: dw + o.lowerBound * inputs, ldc: inputs)
+            }
+            if biasTrainable {
+                (db + o.lowerBound).update(repeating: 0, count: o.count)
+                for i in 0..<n {
+                    addShort(dy + i * outputs + o.lowerBound, db + o.lowerBound,
+                             count: o.count)
+                }
             }
         }
         if let dX = inputGradient {
-            // dX (N, D) = dY (N, O) * W (O, D)
-            BLAS.sgemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1,
-                       a: outputGradient.pointer, lda: outputs, b: weight.value.pointer,
-                       ldb: inputs, beta: 0, c: dX.pointer, ldc: inputs)
+            // dX (N, D) = dY (N, O) * W (O, D), by batch rows.
+            let dx = dX.pointer
+            let rowPieces = self.pieces(n)
+            Parallel.forEach(rowPieces) { piece, _ in
+                let r = Parallel.range(piece, of: rowPieces, total: n)
+                BLAS.sgemm(transA: false, transB: false, m: r.count, n: inputs, k: outputs,
+                           alpha: 1, a: dy + r.lowerBound * outputs, lda: outputs, b: w,
+                           ldb: inputs, beta: 0, c: dx + r.lowerBound * inputs, ldc: inputs)
+            }
         }
     }
 }

@@ -264,7 +264,7 @@ public final class SweepRunner {
                 p.standardError = logHandle
                 p.standardInput = FileHandle.nullDevice
                 var env = ProcessInfo.processInfo.environment
-                env["OPENBLAS_NUM_THREADS"] = String(options.threadsPerJob)
+                env["OPENBLAS_NUM_THREADS"] = "1"
                 p.environment = env
                 try p.run()
                 try? logHandle.close()

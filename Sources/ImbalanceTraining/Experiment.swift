@@ -246,7 +246,11 @@ public struct ExperimentError: Error, CustomStringConvertible {
 }
 
 public enum ImbalanceBenchInfo {
-    public static let version = "0.1.0"
+    /// Recorded in every run record. Bumped whenever the engine's floating-point results
+    /// change, so a record says which engine produced it: 0.2.0 splits convolution
+    /// gradients into fixed image groups and sums biases in eight lanes (records of 0.1.0
+    /// reproduce bit for bit only with 0.1.0, tag v0.1.0).
+    public static let version = "0.2.0"
 }
 
 extension MetricSet {

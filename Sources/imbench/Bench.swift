@@ -53,7 +53,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.setThreads(threads)
+        Parallel.configure(threads: threads)
         let classes = 10
         let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
         let net = model == "resnet10"

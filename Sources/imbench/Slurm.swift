@@ -427,7 +427,7 @@ struct SlurmCommand: ParsableCommand {
     /// Time of phase-2 training (every layer frozen except the model's fine-tuned ones, so
     /// only their gradients are computed) over full training, same iterations, same data.
     static func measurePhase2Fraction(model: String) -> Double {
-        BLAS.setThreads(1)
+        Parallel.configure(threads: 1)
         guard let net = try? Models.make(model, classes: 10) else { return 1.0 / 3 }
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)

@@ -90,7 +90,7 @@ struct RunJob: ParsableCommand {
     @Option var parentPid: Int32?
 
     func run() throws {
-        BLAS.setThreads(threads)
+        Parallel.configure(threads: threads)
         let code = JobWorker.run(specPath: spec, recordPath: record, lockPath: lock,
                                  dataDirectory: dataDir, curveEvery: curveEvery,
                                  curveTestLimit: curveTestLimit, parentPID: parentPid) { line in

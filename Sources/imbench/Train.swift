@@ -46,7 +46,7 @@ struct Train: ParsableCommand {
     @Flag(help: "No progress line.") var quiet = false
 
     func run() throws {
-        BLAS.setThreads(threads)
+        Parallel.configure(threads: threads)
         guard let kind = DatasetKind(rawValue: dataset) else {
             throw ValidationError("unknown dataset '\(dataset)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }

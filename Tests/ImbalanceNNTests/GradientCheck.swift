@@ -1,4 +1,5 @@
 import XCTest
+import ImbalanceKernels
 import ImbalanceRandom
 @testable import ImbalanceNN
 
@@ -123,6 +124,27 @@ final class GradientCheckTests: XCTestCase {
         let conv = Convolution(name: "conv_chunked", inputChannels: 1, filters: 2, kernel: 5)
         conv.columnBudget = 25 * 25 + 1   // one image per chunk
         checkGradients(of: conv, inputShape: [3, 1, 9, 9])
+    }
+
+    func testConvolutionInGroupsOnTwoThreads() {
+        // 11 images, two per chunk: six chunks dealt to four groups (two groups get two
+        // chunks, the last chunk holds one image), run on two workers.
+        let conv = Convolution(name: "conv_groups", inputChannels: 2, filters: 3, kernel: 3,
+                               padding: 1)
+        conv.columnBudget = 2 * 18 * 16
+        let saved = Parallel.threads
+        Parallel.threads = 2
+        defer { Parallel.threads = saved }
+        checkGradients(of: conv, inputShape: [11, 2, 4, 4])
+    }
+
+    func testFullyConnectedInPiecesOnTwoThreads() {
+        // 64 outputs and 64 rows: the GEMMs are cut into pieces (see FullyConnected).
+        let saved = Parallel.threads
+        Parallel.threads = 2
+        defer { Parallel.threads = saved }
+        checkGradients(of: FullyConnected(name: "fc_pieces", inputs: 3, outputs: 64),
+                       inputShape: [64, 3])
     }
 
     func testFullyConnected() {
