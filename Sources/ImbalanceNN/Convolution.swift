@@ -28,7 +28,7 @@ public final class Convolution: Layer, MACCounting {
     public let initialization: WeightInitialization
     /// Upper bound on one chunk's column matrix, in floats (default 1 MiB, so it stays in L2
     /// between im2col and the GEMM that reads it; measured fastest for LeNet-5).
-    public var columnBudget = 262_144
+    public var columnBudget = 262_144 { didSet { plan = Plan() } }
     /// Most groups a batch is split into: the most workers a layer can use. A constant, not
     /// the thread count, so that results never depend on the thread count.
     public static let maxGroups = 4
@@ -87,11 +87,21 @@ public final class Convolution: Layer, MACCounting {
                      "\(name): expected (N, \(inputChannels), H, W), got \(input)")
         let g = ConvGeometry(channels: input[1], height: input[2], width: input[3],
                              kernel: kernel, stride: stride, pad: padding)
-        geometry = g
-        let n = input[0]
+        if geometry != g { geometry = g; plan = Plan() }
+        _ = plan(images: input[0])
+        return [input[0], filters, g.outHeight, g.outWidth]
+    }
+
+    /// The plan for a batch of `n` images, sized on first use: forward and backward ask
+    /// for the batch they are actually given, so a shape query for another batch size in
+    /// between (a work count for one image) cannot make them skip images.
+    private func plan(images n: Int) -> Plan {
+        if plan.images == n { return plan }
+        guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
         let perImage = g.patchSize * g.outPlane
         // Equal chunks (64 images with room for 18 go as 4 x 16, not 18+18+18+10), so the
         // groups get equal work.
+        if n == 0 { plan = Plan(); return plan }
         let most = max(1, min(n, columnBudget / max(1, perImage)))
         let count = (n + most - 1) / most
         let chunk = (n + count - 1) / count
@@ -114,13 +124,12 @@ public final class Convolution: Layer, MACCounting {
         if chunk > 1 { grow(&products, to: workers, floats: filters * chunk * g.outPlane) }
         grow(&weightPartials, to: p.groups - 1, floats: weight.value.count)
         if bias != nil { grow(&biasPartials, to: p.groups - 1, floats: filters) }
-        return [n, filters, g.outHeight, g.outWidth]
+        return p
     }
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
-        let p = plan
-        precondition(input.shape[0] == p.images, "\(name): batch changed since outputShape")
+        let p = plan(images: input.shape[0])
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
         let x = input.pointer, y = output.pointer, w = weight.value.pointer
         let b = bias?.value.pointer
@@ -168,7 +177,7 @@ public final class Convolution: Layer, MACCounting {
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                          inputGradient: Tensor?) {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
-        let p = plan
+        let p = plan(images: input.shape[0])
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
         let x = input.pointer, dYAll = outputGradient.pointer, w = weight.value.pointer
         let needWeight = weight.isTrainable

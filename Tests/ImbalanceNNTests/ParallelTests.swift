@@ -73,3 +73,21 @@ final class ParallelTests: XCTestCase {
         XCTAssertEqual(try step("resnet10", batch: 5, threads: 2), one)
     }
 }
+
+final class ConvolutionPlanTests: XCTestCase {
+    /// A work count asks a convolution for the shape of one image (`imbench bench` does);
+    /// the next forward on the full batch must still convolve every image.
+    func testShapeQueryForAnotherBatchSizeDoesNotShortenTheBatch() throws {
+        let net = try Models.make("lenet5", classes: 10)
+        var rng = RandomStream(seed: 3)
+        net.initialize(using: &rng)
+        net.prepare(batch: 64)
+        for i in 0..<net.input.count { net.input[i] = rng.uniformFloat() }
+        var ctx = ForwardContext(training: false, dropoutRNG: RandomStream(seed: 1))
+        let before = net.forward(context: &ctx).array
+        _ = net.layers[0].outputShape(for: [1, 1, 28, 28])
+        _ = net.layers[2].outputShape(for: [3, 20, 12, 12])
+        XCTAssertEqual(net.forward(context: &ctx).array, before)
+        XCTAssertNotEqual(before.suffix(10), Array(repeating: 0, count: 10))
+    }
+}
