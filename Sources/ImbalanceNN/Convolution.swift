@@ -53,6 +53,31 @@ public final class Convolution: Layer, MACCounting {
     private var weightPartials: [Tensor] = []
     private var biasPartials: [Tensor] = []
 
+    /// When forward and input gradient go by Winograd F(2x2,3x3) (3x3 stride-1 layers
+    /// only; the weight gradient stays im2col + GEMM).
+    public enum WinogradUse: Sendable {
+        /// Where it measured faster (`winogradPays`).
+        case automatic
+        /// Never: the direct method, to measure what Winograd gains.
+        case never
+        /// In every 3x3 stride-1 layer, for tests of the transforms on any shape.
+        case always
+    }
+    public var winograd = WinogradUse.automatic { didSet { plan = Plan() } }
+    /// Target output tiles per Winograd chunk (images * tiles per image).
+    public var winogradTiles = 256 { didSet { plan = Plan() } }
+    private struct WinogradPlan {
+        var forward: WinogradShape, adjoint: WinogradShape
+        var images = 1, chunkCount = 0, groups = 1
+    }
+    private var winogradPlan: WinogradPlan?
+    private var transformedFilters = Tensor(shape: [0])
+    private var transformedAdjoint = Tensor(shape: [0])
+    /// Per worker: transformed inputs and the 16 products of one Winograd chunk.
+    private var winogradInputs: [Tensor] = []
+    private var winogradProducts: [Tensor] = []
+    private var winogradPlanes: [Tensor] = []
+
     public init(name: String, inputChannels: Int, filters: Int, kernel: Int, stride: Int = 1,
                 padding: Int = 0, bias: Bool = true, biasLearningRateMultiplier: Float = 1,
                 initialization: WeightInitialization = .xavier) {
@@ -124,7 +149,74 @@ public final class Convolution: Layer, MACCounting {
         if chunk > 1 { grow(&products, to: workers, floats: filters * chunk * g.outPlane) }
         grow(&weightPartials, to: p.groups - 1, floats: weight.value.count)
         if bias != nil { grow(&biasPartials, to: p.groups - 1, floats: filters) }
+        winogradPlan = nil
+        let applicable = kernel == 3 && stride == 1 && padding <= 2
+        let wanted = winograd == .always
+            || (winograd == .automatic && Self.winogradPays(g, filters: filters))
+        if applicable && wanted {
+            let c = g.channels
+            let fwd = WinogradShape(channels: c, filters: filters, height: g.height,
+                                    width: g.width, pad: padding)
+            let adj = WinogradShape(channels: filters, filters: c, height: g.outHeight,
+                                    width: g.outWidth, pad: 2 - padding)
+            let tiles = max(fwd.tilesPerImage, adj.tilesPerImage)
+            let images = max(1, min(n, winogradTiles / tiles))
+            let count = (n + images - 1) / images
+            var w = WinogradPlan(forward: fwd, adjoint: adj)
+            w.images = (n + count - 1) / count
+            w.chunkCount = (n + w.images - 1) / w.images
+            w.groups = min(w.chunkCount, Self.maxGroups)
+            winogradPlan = w
+            let floats = 16 * max(c, filters) * w.images * tiles
+            let wk = Parallel.workers(for: w.groups)
+            grow(&winogradInputs, to: wk, floats: floats)
+            grow(&winogradProducts, to: wk, floats: floats)
+            grow(&winogradPlanes, to: wk, floats: max(winogradPaddedPlaneSize(fwd),
+                                                      winogradPaddedPlaneSize(adj)))
+            if transformedFilters.capacity < 16 * c * filters {
+                transformedFilters = Tensor(shape: [16 * c * filters])
+                transformedAdjoint = Tensor(shape: [16 * c * filters])
+            }
+        }
         return p
+    }
+
+    /// Where Winograd F(2x2,3x3) beats im2col + GEMM (measured with `imbench bench
+    /// --layers` against `--no-winograd`): 3x3 stride-1 layers with enough channels that
+    /// the 16 GEMMs dominate the tile transforms (All-CNN's 3-channel conv1 is 3x slower
+    /// by Winograd) and outputs at least 16 wide, since the transforms work on eight tiles
+    /// of a row at once (All-CNN's 6x6 conv7 is 1.4x slower by Winograd, ResNet's 8x8
+    /// blocks about 5% slower). Tiles per chunk: 128 and 256 measured alike on All-CNN,
+    /// 512 4% and 1024 10% slower.
+    static func winogradPays(_ g: ConvGeometry, filters: Int) -> Bool {
+        g.channels >= 16 && filters >= 16 && g.outWidth >= 16
+    }
+
+    /// Whether this layer runs Winograd for its current input (after `outputShape`).
+    public var usesWinograd: Bool { winogradPlan != nil }
+
+    /// Runs a Winograd convolution of `source` (shape `s`, `n` images) with transformed
+    /// filters `u` into `destination`, chunk by chunk on the workers.
+    private func winogradConvolve(_ source: UnsafePointer<Float>, _ s: WinogradShape,
+                                  _ w: WinogradPlan, images n: Int, u: UnsafePointer<Float>,
+                                  bias: UnsafePointer<Float>?,
+                                  into destination: UnsafeMutablePointer<Float>) {
+        let inImage = s.channels * s.height * s.width
+        let outImage = s.filters * s.outHeight * s.outWidth
+        Parallel.forEach(w.groups) { group, worker in
+            let v = winogradInputs[worker].pointer, m = winogradProducts[worker].pointer
+            var c = group
+            while c < w.chunkCount {
+                let start = c * w.images, count = min(w.images, n - start)
+                winogradTransformInput(source + start * inImage, images: count, s,
+                                       scratch: winogradPlanes[worker].pointer, into: v)
+                winogradMultiply(u, v, filters: s.filters, channels: s.channels,
+                                 columns: count * s.tilesPerImage, into: m)
+                winogradTransformOutput(m, images: count, s, bias: bias,
+                                        into: destination + start * outImage)
+                c += w.groups
+            }
+        }
     }
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
@@ -133,6 +225,13 @@ public final class Convolution: Layer, MACCounting {
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
         let x = input.pointer, y = output.pointer, w = weight.value.pointer
         let b = bias?.value.pointer
+        if let wp = winogradPlan {
+            winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: false,
+                                     into: transformedFilters.pointer)
+            winogradConvolve(x, wp.forward, wp, images: p.images,
+                             u: transformedFilters.pointer, bias: b, into: y)
+            return
+        }
         Parallel.forEach(p.groups) { group, worker in
             var c = group
             while c < p.chunkCount {
@@ -181,7 +280,9 @@ public final class Convolution: Layer, MACCounting {
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
         let x = input.pointer, dYAll = outputGradient.pointer, w = weight.value.pointer
         let needWeight = weight.isTrainable
-        let dX = inputGradient?.pointer
+        let winograd = winogradPlan
+        // With Winograd the input gradient is its own pass below; the loop does dW and dB.
+        let dX = winograd == nil ? inputGradient?.pointer : nil
         Parallel.forEach(p.groups) { group, worker in
             let dW = group == 0 ? weight.gradient.pointer : weightPartials[group - 1].pointer
             let dB = bias == nil ? nil
@@ -232,6 +333,12 @@ public final class Convolution: Layer, MACCounting {
                 first = false
                 c += p.groups
             }
+        }
+        if let wp = winograd, let dXAll = inputGradient?.pointer {
+            winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: true,
+                                     into: transformedAdjoint.pointer)
+            winogradConvolve(dYAll, wp.adjoint, wp, images: p.images,
+                             u: transformedAdjoint.pointer, bias: nil, into: dXAll)
         }
         // Groups' gradients, added in group order.
         for group in 1..<max(1, p.groups) {

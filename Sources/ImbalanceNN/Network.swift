@@ -91,6 +91,18 @@ public final class Network {
         for p in parameters { p.isTrainable = true }
     }
 
+    /// Every convolution, including those inside residual blocks, for tuning knobs
+    /// (column budget, Winograd) that benchmarks switch across the whole network.
+    public var convolutions: [Convolution] {
+        layers.flatMap { layer -> [Convolution] in
+            if let conv = layer as? Convolution { return [conv] }
+            if let block = layer as? ResidualBlock {
+                return [block.conv1, block.conv2] + (block.shortcut.map { [$0] } ?? [])
+            }
+            return []
+        }
+    }
+
     /// Multiply-accumulates of one forward pass for one image, for throughput reports.
     /// Composite layers (residual blocks) count their inner convolutions.
     public var forwardMACsPerImage: Int {

@@ -23,8 +23,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Training iterations per timed run (default 200 for lenet5, 20 for the CIFAR models).") var iterations: Int?
     @Option(help: "Timed runs (the median is reported).") var repeats: Int = 5
     @Flag(help: "Also time every layer's forward and backward pass.") var layers = false
-    @Option(help: ArgumentHelp("Column-buffer budget of every top-level convolution, in floats (for tuning).", visibility: .hidden))
+    @Option(help: ArgumentHelp("Column-buffer budget of every convolution, in floats (for tuning).", visibility: .hidden))
     var columnBudget: Int?
+    @Flag(help: ArgumentHelp("Direct (im2col) convolution everywhere, no Winograd (to measure what Winograd gains).", visibility: .hidden))
+    var noWinograd = false
     @Option(help: "Write the results as JSON here.") var output: String?
 
     struct Result: Codable {
@@ -59,8 +61,9 @@ struct Bench: ParsableCommand {
         let net = model == "resnet10"
             ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: 32)
             : try Models.make(model, classes: classes)
-        if let columnBudget {
-            for case let conv as Convolution in net.layers { conv.columnBudget = columnBudget }
+        for conv in net.convolutions {
+            if let columnBudget { conv.columnBudget = columnBudget }
+            if noWinograd { conv.winograd = .never }
         }
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)

@@ -91,3 +91,75 @@ final class ConvolutionPlanTests: XCTestCase {
         XCTAssertNotEqual(before.suffix(10), Array(repeating: 0, count: 10))
     }
 }
+
+/// Winograd F(2x2,3x3) against the direct im2col convolution of the same layer: outputs
+/// and every gradient agree to fp32 rounding, on odd sizes (partial edge tiles), each
+/// padding it serves, and batches that span several chunks and groups.
+final class WinogradTests: XCTestCase {
+    private func run(_ conv: Convolution, shape: [Int], winograd: Bool)
+        -> (out: [Float], dX: [Float], dW: [Float], dB: [Float]) {
+        conv.winograd = winograd ? .always : .never
+        let outShape = conv.outputShape(for: shape)
+        XCTAssertEqual(conv.usesWinograd, winograd)
+        var rng = RandomStream(seed: 5)
+        let x = Tensor(shape: shape), y = Tensor(shape: outShape)
+        let dY = Tensor(shape: outShape), dX = Tensor(shape: shape)
+        for i in 0..<x.count { x[i] = 2 * rng.uniformFloat() - 1 }
+        for i in 0..<dY.count { dY[i] = 2 * rng.uniformFloat() - 1 }
+        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
+        conv.forward(x, into: y, context: &ctx)
+        conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
+        return (y.array, dX.array, conv.weight.gradient.array, conv.bias?.gradient.array ?? [])
+    }
+
+    private func assertClose(_ a: [Float], _ b: [Float], _ what: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, what, file: file, line: line)
+        let scale = max(1, b.map(abs).max() ?? 1)
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst / scale, 2e-5, "\(what): worst difference \(worst)",
+                          file: file, line: line)
+    }
+
+    func testMatchesDirectConvolution() {
+        let cases: [(c: Int, f: Int, h: Int, w: Int, pad: Int, n: Int)] = [
+            (3, 4, 7, 5, 1, 3), (2, 5, 6, 6, 0, 2), (4, 3, 5, 8, 2, 2),
+            (16, 8, 32, 32, 1, 3), (8, 16, 9, 9, 0, 11), (5, 7, 3, 3, 1, 70),
+        ]
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            defer { Parallel.threads = 1 }
+            for k in cases {
+                let conv = Convolution(name: "w", inputChannels: k.c, filters: k.f, kernel: 3,
+                                       padding: k.pad)
+                var rng = RandomStream(seed: 9)
+                conv.initialize(using: &rng)
+                for i in 0..<k.f { conv.bias!.value[i] = Float(i) * 0.1 - 0.2 }
+                let shape = [k.n, k.c, k.h, k.w]
+                let direct = run(conv, shape: shape, winograd: false)
+                let fast = run(conv, shape: shape, winograd: true)
+                let name = "\(k) threads \(threads)"
+                assertClose(fast.out, direct.out, "output \(name)")
+                assertClose(fast.dX, direct.dX, "input gradient \(name)")
+                XCTAssertEqual(fast.dW, direct.dW, "weight gradient \(name) (same method)")
+                XCTAssertEqual(fast.dB, direct.dB, "bias gradient \(name) (same method)")
+            }
+        }
+    }
+
+    func testGradientCheckOddSizesSeveralChunks() {
+        let conv = Convolution(name: "conv_winograd", inputChannels: 2, filters: 3, kernel: 3,
+                               padding: 1)
+        conv.winogradTiles = 9   // one 5x5 image (9 tiles) per chunk: 3 chunks
+        conv.winograd = .always
+        checkGradients(of: conv, inputShape: [3, 2, 5, 5])
+        XCTAssertTrue(conv.usesWinograd)
+    }
+
+    func testAutomaticChoiceFollowsTheMeasuredRule() throws {
+        let net = try Models.make("allcnn", classes: 10)
+        net.prepare(batch: 2)
+        let chosen = net.convolutions.filter(\.usesWinograd).map(\.name)
+        XCTAssertEqual(chosen, ["conv2", "conv4", "conv5"])
+    }
+}
