@@ -140,10 +140,18 @@ public enum DataCache {
 
 /// Runs the jobs of a sweep, `jobs` at a time, each in its own worker process.
 ///
-/// Processes rather than threads: OpenBLAS thread settings are process-wide, a crash or a
-/// kill takes out one job only, and a lock held by a process is released by the kernel
+/// Processes rather than threads: a crash or a kill takes out one job only, and a lock held by a process is released by the kernel
 /// when it dies.
 public final class SweepRunner {
+    /// Threads per training when `jobs` trainings share `cores` cores: the cores left over
+    /// after one process per job. Measured with scripts/sweep-throughput (LeNet-5, 2 cores):
+    /// --jobs 2 with 1 thread each trains 1.99x the networks per hour of --jobs 1 with 1
+    /// thread, and 1.19x those of --jobs 1 with 2 threads, so a full machine runs one
+    /// single-threaded job per core; a sweep given fewer jobs than cores spreads them.
+    public static func threadsPerJob(jobs: Int, cores: Int) -> Int {
+        jobs >= cores ? 1 : max(1, cores / max(1, jobs))
+    }
+
     public struct Options: Sendable {
         public var parallelJobs: Int
         public var threadsPerJob: Int
@@ -196,7 +204,7 @@ public final class SweepRunner {
             if layout.isFinished(id) { finishedBefore += 1 } else { pending.append((id, job)) }
         }
         output("\(jobs.count) jobs: \(finishedBefore) already finished, \(pending.count) to run, "
-               + "\(options.parallelJobs) at a time, \(options.threadsPerJob) BLAS thread(s) each")
+               + "\(options.parallelJobs) at a time, \(options.threadsPerJob) thread(s) each")
         var running: [Running] = []
         var failed: [String] = []
         var busy: [String] = []

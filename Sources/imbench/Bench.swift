@@ -19,7 +19,7 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Network: lenet5, allcnn or resnet10 (at its native input: 1x28x28, 3x32x32, 3x32x32 with the CIFAR stem).") var model: String = "lenet5"
     @Option(help: "Mini-batch size.") var batch: Int = 64
-    @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Threads: each batch is split across them (OpenBLAS itself stays at one).") var threads: Int = 1
     @Option(help: "Training iterations per timed run (default 200 for lenet5, 20 for the CIFAR models).") var iterations: Int?
     @Option(help: "Timed runs (the median is reported).") var repeats: Int = 5
     @Flag(help: "Also time every layer's forward and backward pass.") var layers = false
@@ -110,7 +110,10 @@ struct Bench: ParsableCommand {
         let firstMACs = Double(firstLayerMACs(net))
         let trainFLOP = forwardFLOP + 2 * macs + 2 * (macs - firstMACs)
         let trainIPS = median(trainRuns), inferIPS = median(inferRuns)
+        // The yardstick gets the same cores: OpenBLAS on `threads` threads for this one GEMM.
+        BLAS.setThreads(threads)
         let gemm = measureSGEMM(size: 512)
+        BLAS.setThreads(1)
         var result = Result(
             model: model, batch: batch, threads: threads, openblasCore: BLAS.coreName,
             trainImagesPerSecond: trainIPS, trainRuns: trainRuns,
@@ -123,7 +126,7 @@ struct Bench: ParsableCommand {
         if layers { result.layers = timeLayers(net, data: data) }
 
         print("ImbalanceBench \(ImbalanceBenchInfo.version) bench: \(model), batch \(batch), "
-              + "\(threads) OpenBLAS thread(s), core \(BLAS.coreName)")
+              + "\(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
         print(String(format: "  training   %8.0f images/s  %6.1f GFLOP/s  (%.1f MFLOP/image; 10,000 iterations in %.0f s)",
                      trainIPS, result.trainGFLOPS, result.trainMFLOPPerImage, result.secondsPer10kIterations))
         print(String(format: "  inference  %8.0f images/s  %6.1f GFLOP/s  (%.1f MFLOP/image)",

@@ -127,7 +127,7 @@ struct SlurmCommand: ParsableCommand {
         let c = cpusPerTask
         let j = jobsPerTask ?? c
         // The sweep's own rule (imbench sweep --help), with the task's CPUs as the cores.
-        let threads = (j >= c || cfg.model == "lenet5") ? 1 : max(1, c / j)
+        let threads = SweepRunner.threadsPerJob(jobs: j, cores: c)
         let perTask = (jobs.count + n - 1) / n
         let twoPhase = jobs.filter(\.twoPhase).count
 
@@ -152,7 +152,7 @@ struct SlurmCommand: ParsableCommand {
         #
         # The grid has \(jobs.count) jobs (one network each; \(twoPhase) of them also run phase 2 of
         # two-phase training). Task I of \(n) runs shard I/\(n) of the grid (jobs I, I+\(n), I+\(2 * n), ...:
-        # round-robin), at most \(perTask) jobs, \(j) at a time with \(threads) OpenBLAS thread(s) each,
+        # round-robin), at most \(perTask) jobs, \(j) at a time with \(threads) thread(s) each,
         # on \(c) CPU(s). Each job's record is written atomically to
         # \(resultsDir)/records/ when it finishes.
         #
@@ -177,9 +177,8 @@ struct SlurmCommand: ParsableCommand {
         #SBATCH --output=\(logDir)/%x-%A_%a.out
         #SBATCH --requeue
         set -euo pipefail
-        # One OpenBLAS thread per training for LeNet-5 (its matrices are too small to gain
-        # from a second one); the sweep passes the same value to every worker it starts.
-        export OPENBLAS_NUM_THREADS=\(threads)
+        # The engine splits each batch across --threads; OpenBLAS stays at one thread.
+        export OPENBLAS_NUM_THREADS=1
         exec \(sweepArgs) \\
             --shard "${SLURM_ARRAY_TASK_ID}/\(n)" --jobs \(j) --threads \(threads) \\
             --data-dir \(shellQuote(data))
@@ -246,7 +245,7 @@ struct SlurmCommand: ParsableCommand {
         }
 
         print("\(cfg.name): \(jobs.count) jobs in \(n) array tasks (at most \(perTask) per task, \(j) at a time, "
-              + "\(c) CPU(s) and \(threads) OpenBLAS thread(s) each)")
+              + "\(c) CPU(s) and \(threads) thread(s) each)")
         print("wrote \(arrayScript)\n      \(reportScript)\n      \(submitScript)\n      \(configCopy)")
         if n > 1000 {
             print("note: Slurm's default MaxArraySize is 1001; a cluster with the default accepts at most --array-size 1000")
@@ -343,7 +342,7 @@ struct SlurmCommand: ParsableCommand {
         } else {
             f = Self.measurePhase2Fraction(model: loaded.first?.config.model ?? "lenet5")
             fNote = "measured here: training with every layer but the last frozen, against full training, "
-                + "synthetic data, 1 OpenBLAS thread, median of 3 pairs of 200-iteration runs"
+                + "synthetic data, 1 thread, median of 3 pairs of 200-iteration runs"
         }
         var overhead = 0.0
         var overheadNote = "not included (pass --overhead-from RESULTS_DIR to add the mean measured in a sweep's records, or --overhead-seconds S)"

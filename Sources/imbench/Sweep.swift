@@ -14,17 +14,17 @@ struct Sweep: ParsableCommand {
         where it stopped; two sweeps on one directory never run the same job at once (each \
         job is locked by the process that trains it).
 
-        Parallelism: --jobs N runs N worker processes. BLAS threads per worker default to 1 \
-        when N >= the number of cores (or for lenet5, whose matrices are too small to gain \
-        from a second OpenBLAS thread), else cores / N. One process per core is the measured \
-        best for LeNet-5 sweeps (see README, Performance).
+        Parallelism: --jobs N runs N worker processes. Threads per worker default to 1 when \
+        N >= the number of cores, else cores / N. One single-threaded process per core is the \
+        measured best (scripts/sweep-throughput; README, Performance); threads never change \
+        a record.
         """)
 
     @Argument(help: "Sweep config (YAML), e.g. configs/buda-mnist-quick.yaml.") var config: String
     @Option(help: "Results directory (records/, logs/, locks/, specs/).") var out: String
     @Option(help: "Directory holding the dataset files.") var dataDir: String?
     @Option(help: "Trainings to run at once (default: number of cores).") var jobs: Int?
-    @Option(help: "BLAS threads per training (default: see above).") var threads: Int?
+    @Option(help: "Threads per training (default: see above).") var threads: Int?
     @Option(help: "Run only slice I of N (1-based), e.g. 2/8, for cluster job arrays.") var shard: String?
     @Flag(help: "List the jobs and exit without training.") var dryRun = false
 
@@ -37,7 +37,7 @@ struct Sweep: ParsableCommand {
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let parallel = max(1, jobs ?? cores)
-        let perJob = threads ?? ((parallel >= cores || cfg.model == "lenet5") ? 1 : max(1, cores / parallel))
+        let perJob = threads ?? SweepRunner.threadsPerJob(jobs: parallel, cores: cores)
         let layout = SweepLayout(root: absolute(out))
         if dryRun {
             for job in all {

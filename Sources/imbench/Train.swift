@@ -40,7 +40,7 @@ struct Train: ParsableCommand {
     @Flag(help: "After ROS/RUS, fine-tune the last layer on the imbalanced set (two-phase training).")
     var twoPhase = false
     @Option(help: "Base learning rate (default: the model's).") var learningRate: Double?
-    @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Threads: each batch is split across them; results do not depend on it.") var threads: Int = 1
     @Option(help: "Learning-curve period in iterations (0 = none).") var curveEvery: Int = 0
     @Option(help: "Write the run record (JSON) here.") var output: String?
     @Flag(help: "No progress line.") var quiet = false
