@@ -123,6 +123,7 @@ final class GradientCheckTests: XCTestCase {
         // Forces several chunks per batch (column budget smaller than the batch).
         let conv = Convolution(name: "conv_chunked", inputChannels: 1, filters: 2, kernel: 5)
         conv.columnBudget = 25 * 25 + 1   // one image per chunk
+        conv.minimumColumns = 1
         checkGradients(of: conv, inputShape: [3, 1, 9, 9])
     }
 
@@ -132,6 +133,7 @@ final class GradientCheckTests: XCTestCase {
         let conv = Convolution(name: "conv_groups", inputChannels: 2, filters: 3, kernel: 3,
                                padding: 1)
         conv.columnBudget = 2 * 18 * 16
+        conv.minimumColumns = 1
         let saved = Parallel.threads
         Parallel.threads = 2
         defer { Parallel.threads = saved }
@@ -170,6 +172,7 @@ final class GradientCheckTests: XCTestCase {
         let conv = Convolution(name: "conv_nobias_chunked", inputChannels: 2, filters: 3,
                                kernel: 3, padding: 1, bias: false)
         conv.columnBudget = 2 * 18 * 25   // two 5x5 images per chunk, so chunks of 2 and 1
+        conv.minimumColumns = 1
         checkGradients(of: conv, inputShape: [3, 2, 5, 5])
     }
 
