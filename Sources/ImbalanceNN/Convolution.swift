@@ -1,12 +1,14 @@
 import ImbalanceKernels
 import ImbalanceRandom
 
-/// 2-D convolution as im2col + GEMM over chunks of images (Caffe's approach, batched).
+/// 2-D convolution as im2col + GEMM over chunks of images (Caffe's approach), or Winograd
+/// F(2x2,3x3) for the forward and input gradient of the 3x3 stride-1 layers where it pays.
 ///
 /// Input (N, C, H, W) -> output (N, F, OH, OW); weights (F, C, KH, KW), bias (F).
 /// A chunk of images is unfolded side by side into one column matrix
-/// (C*KH*KW, chunk*OH*OW), so a LeNet mini-batch is a few mid-sized GEMMs instead of 64
-/// small ones or one that no longer fits in L2.
+/// (C*KH*KW, chunk*OH*OW). One image per chunk is the rule (its column matrix stays in
+/// cache and its GEMM writes the output in place); only small maps take several, so that
+/// no GEMM is narrower than `minimumColumns`.
 ///
 /// Chunks are dealt to a fixed number of groups (`groups`, never more than
 /// `maxGroups`), which `Parallel.forEach` runs on its workers: every group owns its column

@@ -34,28 +34,34 @@ public final class MaxPool: Layer {
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
-        let n = input.shape[0], inImage = g.channels * g.height * g.width
-        let outImage = g.channels * g.outHeight * g.outWidth
         let x = input.pointer, y = output.pointer, arg = argmax
-        let pieces = Parallel.pieces(forElements: n * inImage)
-        Parallel.forEach(pieces) { piece, _ in
-            let r = Parallel.range(piece, of: pieces, total: n)
-            maxPoolForward(x + r.lowerBound * inImage, images: r.count, g,
-                           y + r.lowerBound * outImage, arg + r.lowerBound * outImage)
+        forEachImageRange(input.shape[0], g) { first, count, inImage, outImage in
+            maxPoolForward(x + first * inImage, images: count, g,
+                           y + first * outImage, arg + first * outImage)
         }
     }
 
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                          inputGradient: Tensor?) {
         guard let g = geometry, let dX = inputGradient else { return }
-        let n = input.shape[0], inImage = g.channels * g.height * g.width
-        let outImage = g.channels * g.outHeight * g.outWidth
         let dy = outputGradient.pointer, dx = dX.pointer, arg = argmax
+        forEachImageRange(input.shape[0], g) { first, count, inImage, outImage in
+            maxPoolBackward(dy + first * outImage, images: count, g,
+                            arg + first * outImage, dx + first * inImage)
+        }
+    }
+
+    /// Runs `body` on ranges of the batch's images across the workers. Pooling works plane
+    /// by plane, so any split gives the same result.
+    private func forEachImageRange(_ n: Int, _ g: PoolGeometry,
+                                   _ body: (_ first: Int, _ count: Int, _ inImage: Int,
+                                            _ outImage: Int) -> Void) {
+        let inImage = g.channels * g.height * g.width
+        let outImage = g.channels * g.outHeight * g.outWidth
         let pieces = Parallel.pieces(forElements: n * inImage)
         Parallel.forEach(pieces) { piece, _ in
             let r = Parallel.range(piece, of: pieces, total: n)
-            maxPoolBackward(dy + r.lowerBound * outImage, images: r.count, g,
-                            arg + r.lowerBound * outImage, dx + r.lowerBound * inImage)
+            body(r.lowerBound, r.count, inImage, outImage)
         }
     }
 }

@@ -145,8 +145,8 @@ public enum DataCache {
 public final class SweepRunner {
     /// Threads per training when `jobs` trainings share `cores` cores: the cores left over
     /// after one process per job. Measured with scripts/sweep-throughput (LeNet-5, 2 cores):
-    /// --jobs 2 with 1 thread each trains 1.99x the networks per hour of --jobs 1 with 1
-    /// thread, and 1.19x those of --jobs 1 with 2 threads, so a full machine runs one
+    /// --jobs 2 with 1 thread each trains 2.09x the networks per hour of --jobs 1 with 1
+    /// thread, and 1.26x those of --jobs 1 with 2 threads, so a full machine runs one
     /// single-threaded job per core; a sweep given fewer jobs than cores spreads them.
     public static func threadsPerJob(jobs: Int, cores: Int) -> Int {
         jobs >= cores ? 1 : max(1, cores / max(1, jobs))
