@@ -56,6 +56,13 @@ public enum Parallel {
         return start..<(start + base + (piece < extra ? 1 : 0))
     }
 
+    /// Runs `body` on `pieces` contiguous ranges of 0..<total (`range(_:of:total:)`), one
+    /// piece per `forEach` step.
+    @inline(__always)
+    public static func forEachRange(_ total: Int, pieces: Int, _ body: (Range<Int>) -> Void) {
+        forEach(pieces) { piece, _ in body(range(piece, of: pieces, total: total)) }
+    }
+
     /// Pieces for a loop of `total` cheap items (elementwise passes): enough to keep every
     /// worker busy, few enough that dispatch costs nothing next to the work.
     public static func pieces(forElements total: Int, grain: Int = 16_384) -> Int {

@@ -60,9 +60,7 @@ public func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
 /// (elementwise, so the split does not change any result).
 public func accumulate(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
                        count: Int) {
-    let pieces = Parallel.pieces(forElements: count)
-    Parallel.forEach(pieces) { piece, _ in
-        let r = Parallel.range(piece, of: pieces, total: count)
+    Parallel.forEachRange(count, pieces: Parallel.pieces(forElements: count)) { r in
         addShort(src + r.lowerBound, dst + r.lowerBound, count: r.count)
     }
 }

@@ -11,10 +11,10 @@ import ImbalanceRandom
 /// no GEMM is narrower than `minimumColumns`.
 ///
 /// Chunks are dealt to a fixed number of groups (`groups`, never more than
-/// `maxGroups`), which `Parallel.forEach` runs on its workers: every group owns its column
-/// and gather buffers and sums its own weight gradient, and the groups' gradients are
-/// added in group order at the end. The grouping depends on the batch and the layer only,
-/// so one thread and two give the same bits. Backward unfolds each chunk again: keeping
+/// `maxGroups`), which `Parallel.forEach` runs on its workers: every group sums its own
+/// weight gradient, and the groups' gradients are added in group order at the end (scratch
+/// buffers belong to workers, which changes no result). The grouping depends on the batch
+/// and the layer only, so one thread and two give the same bits. Backward unfolds each chunk again: keeping
 /// every chunk's columns from forward (8 MiB for LeNet's conv2) measured slower than
 /// redoing im2col into one L2-resident buffer.
 public final class Convolution: Layer, MACCounting {
@@ -41,12 +41,38 @@ public final class Convolution: Layer, MACCounting {
     public static let maxGroups = 4
 
     /// How a batch of `images` is cut: `chunkCount` chunks of `chunk` images (the last
-    /// may be shorter), chunk c handled by group c % groups.
+    /// may be shorter), chunk c handled by group c % groups. Used for the im2col chunks and
+    /// the Winograd chunks alike.
     struct Plan {
         var images = 0, chunk = 1, chunkCount = 0, groups = 1
-        func range(ofChunk c: Int) -> (start: Int, count: Int) {
-            let start = c * chunk
-            return (start, min(chunk, images - start))
+
+        init() {}
+
+        /// Equal chunks of at most `most` images (64 images with room for 18 go as 4 x 16,
+        /// not 18+18+18+10), so that the groups get equal work.
+        init(images n: Int, most: Int) {
+            images = n
+            guard n > 0 else { return }
+            let limit = max(1, min(n, most))
+            let count = (n + limit - 1) / limit
+            chunk = (n + count - 1) / count
+            chunkCount = (n + chunk - 1) / chunk
+            groups = min(chunkCount, Convolution.maxGroups)
+        }
+
+        /// Runs `body(group, worker, start, count)` for every chunk (its first image and
+        /// image count), each group's chunks in order on one of `Parallel`'s workers.
+        func forEachChunk(_ body: (_ group: Int, _ worker: Int, _ start: Int,
+                                   _ count: Int) -> Void) {
+            let p = self
+            Parallel.forEach(groups) { group, worker in
+                var c = group
+                while c < p.chunkCount {
+                    let start = c * p.chunk
+                    body(group, worker, start, min(p.chunk, p.images - start))
+                    c += p.groups
+                }
+            }
         }
     }
 
@@ -74,8 +100,7 @@ public final class Convolution: Layer, MACCounting {
     /// Target output tiles per Winograd chunk (images * tiles per image).
     public var winogradTiles = 256 { didSet { plan = Plan() } }
     private struct WinogradPlan {
-        var forward: WinogradShape, adjoint: WinogradShape
-        var images = 1, chunkCount = 0, groups = 1
+        var forward: WinogradShape, adjoint: WinogradShape, chunks: Plan
     }
     private var winogradPlan: WinogradPlan?
     private var transformedFilters = Tensor(shape: [0])
@@ -130,16 +155,11 @@ public final class Convolution: Layer, MACCounting {
     private func plan(images n: Int) -> Plan {
         if plan.images == n { return plan }
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
-        let perImage = g.patchSize * g.outPlane
-        // Equal chunks (64 images with room for 18 go as 4 x 16, not 18+18+18+10), so the
-        // groups get equal work.
         if n == 0 { plan = Plan(); return plan }
+        let perImage = g.patchSize * g.outPlane
         let fill = (minimumColumns + g.outPlane - 1) / g.outPlane
-        let most = max(1, min(n, max(fill, columnBudget / max(1, perImage))))
-        let count = (n + most - 1) / most
-        let chunk = (n + count - 1) / count
-        var p = Plan(images: n, chunk: chunk, chunkCount: (n + chunk - 1) / chunk)
-        p.groups = min(p.chunkCount, Self.maxGroups)
+        let p = Plan(images: n, most: max(fill, columnBudget / max(1, perImage)))
+        let chunk = p.chunk
         plan = p
         func grow(_ list: inout [Tensor], to count: Int, floats: Int) {
             for i in 0..<count {
@@ -168,15 +188,11 @@ public final class Convolution: Layer, MACCounting {
             let adj = WinogradShape(channels: filters, filters: c, height: g.outHeight,
                                     width: g.outWidth, pad: 2 - padding)
             let tiles = max(fwd.tilesPerImage, adj.tilesPerImage)
-            let images = max(1, min(n, winogradTiles / tiles))
-            let count = (n + images - 1) / images
-            var w = WinogradPlan(forward: fwd, adjoint: adj)
-            w.images = (n + count - 1) / count
-            w.chunkCount = (n + w.images - 1) / w.images
-            w.groups = min(w.chunkCount, Self.maxGroups)
+            let w = WinogradPlan(forward: fwd, adjoint: adj,
+                                 chunks: Plan(images: n, most: winogradTiles / tiles))
             winogradPlan = w
-            let floats = 16 * max(c, filters) * w.images * tiles
-            let wk = Parallel.workers(for: w.groups)
+            let floats = 16 * max(c, filters) * w.chunks.chunk * tiles
+            let wk = Parallel.workers(for: w.chunks.groups)
             grow(&winogradInputs, to: wk, floats: floats)
             grow(&winogradProducts, to: wk, floats: floats)
             grow(&winogradPlanes, to: wk, floats: max(winogradPaddedPlaneSize(fwd),
@@ -203,27 +219,22 @@ public final class Convolution: Layer, MACCounting {
     /// Whether this layer runs Winograd for its current input (after `outputShape`).
     public var usesWinograd: Bool { winogradPlan != nil }
 
-    /// Runs a Winograd convolution of `source` (shape `s`, `n` images) with transformed
-    /// filters `u` into `destination`, chunk by chunk on the workers.
+    /// Runs a Winograd convolution of `source` (shape `s`) with transformed filters `u`
+    /// into `destination`, chunk by chunk on the workers.
     private func winogradConvolve(_ source: UnsafePointer<Float>, _ s: WinogradShape,
-                                  _ w: WinogradPlan, images n: Int, u: UnsafePointer<Float>,
+                                  chunks: Plan, u: UnsafePointer<Float>,
                                   bias: UnsafePointer<Float>?,
                                   into destination: UnsafeMutablePointer<Float>) {
         let inImage = s.channels * s.height * s.width
         let outImage = s.filters * s.outHeight * s.outWidth
-        Parallel.forEach(w.groups) { group, worker in
+        chunks.forEachChunk { _, worker, start, count in
             let v = winogradInputs[worker].pointer, m = winogradProducts[worker].pointer
-            var c = group
-            while c < w.chunkCount {
-                let start = c * w.images, count = min(w.images, n - start)
-                winogradTransformInput(source + start * inImage, images: count, s,
-                                       scratch: winogradPlanes[worker].pointer, into: v)
-                winogradMultiply(u, v, filters: s.filters, channels: s.channels,
-                                 columns: count * s.tilesPerImage, into: m)
-                winogradTransformOutput(m, images: count, s, bias: bias,
-                                        into: destination + start * outImage)
-                c += w.groups
-            }
+            winogradTransformInput(source + start * inImage, images: count, s,
+                                   scratch: winogradPlanes[worker].pointer, into: v)
+            winogradMultiply(u, v, filters: s.filters, channels: s.channels,
+                             columns: count * s.tilesPerImage, into: m)
+            winogradTransformOutput(m, images: count, s, bias: bias,
+                                    into: destination + start * outImage)
         }
     }
 
@@ -236,47 +247,42 @@ public final class Convolution: Layer, MACCounting {
         if let wp = winogradPlan {
             winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: false,
                                      into: transformedFilters.pointer)
-            winogradConvolve(x, wp.forward, wp, images: p.images,
-                             u: transformedFilters.pointer, bias: b, into: y)
+            winogradConvolve(x, wp.forward, chunks: wp.chunks, u: transformedFilters.pointer,
+                             bias: b, into: y)
             return
         }
-        Parallel.forEach(p.groups) { group, worker in
-            var c = group
-            while c < p.chunkCount {
-                let (start, m) = p.range(ofChunk: c)
-                let col = columns[worker].pointer
-                let ld = m * outPlane
+        p.forEachChunk { _, worker, start, m in
+            let col = columns[worker].pointer
+            let ld = m * outPlane
+            for i in 0..<m {
+                im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
+            }
+            let dst = y + start * filters * outPlane
+            if m == 1 {
+                // One image: the GEMM's (F, P) result is already the output's layout.
+                BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
+                           alpha: 1, a: w, lda: patch, b: col, ldb: ld,
+                           beta: 0, c: dst, ldc: ld)
+                if let b {
+                    for f in 0..<filters {
+                        addScalar(dst + f * outPlane, b[f], dst + f * outPlane,
+                                  count: outPlane)
+                    }
+                }
+            } else {
+                let product = products[worker].pointer
+                BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
+                           alpha: 1, a: w, lda: patch, b: col, ldb: ld,
+                           beta: 0, c: product, ldc: ld)
+                // (F, m*P) -> (m, F, P), adding the bias on the way.
                 for i in 0..<m {
-                    im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
-                }
-                let dst = y + start * filters * outPlane
-                if m == 1 {
-                    // One image: the GEMM's (F, P) result is already the output's layout.
-                    BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
-                               alpha: 1, a: w, lda: patch, b: col, ldb: ld,
-                               beta: 0, c: dst, ldc: ld)
-                    if let b {
-                        for f in 0..<filters {
-                            addScalar(dst + f * outPlane, b[f], dst + f * outPlane,
-                                      count: outPlane)
-                        }
-                    }
-                } else {
-                    let product = products[worker].pointer
-                    BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
-                               alpha: 1, a: w, lda: patch, b: col, ldb: ld,
-                               beta: 0, c: product, ldc: ld)
-                    // (F, m*P) -> (m, F, P), adding the bias on the way.
-                    for i in 0..<m {
-                        for f in 0..<filters {
-                            let src = product + f * ld + i * outPlane
-                            let d = dst + (i * filters + f) * outPlane
-                            if let b { addScalar(src, b[f], d, count: outPlane) }
-                            else { copyShort(src, d, count: outPlane) }
-                        }
+                    for f in 0..<filters {
+                        let src = product + f * ld + i * outPlane
+                        let d = dst + (i * filters + f) * outPlane
+                        if let b { addScalar(src, b[f], d, count: outPlane) }
+                        else { copyShort(src, d, count: outPlane) }
                     }
                 }
-                c += p.groups
             }
         }
     }
@@ -291,61 +297,56 @@ public final class Convolution: Layer, MACCounting {
         let winograd = winogradPlan
         // With Winograd the input gradient is its own pass below; the loop does dW and dB.
         let dX = winograd == nil ? inputGradient?.pointer : nil
-        Parallel.forEach(p.groups) { group, worker in
+        p.forEachChunk { group, worker, start, m in
             let dW = group == 0 ? weight.gradient.pointer : weightPartials[group - 1].pointer
             let dB = bias == nil ? nil
                 : group == 0 ? bias!.gradient.pointer : biasPartials[group - 1].pointer
-            dB?.update(repeating: 0, count: filters)
-            var first = true
-            var c = group
-            while c < p.chunkCount {
-                let (start, m) = p.range(ofChunk: c)
-                let col = columns[worker].pointer
-                let ld = m * outPlane
-                if needWeight {
-                    for i in 0..<m {
-                        im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
+            // A group's first chunk overwrites its gradients, later ones add to them.
+            let first = start == group * p.chunk
+            if first { dB?.update(repeating: 0, count: filters) }
+            let col = columns[worker].pointer
+            let ld = m * outPlane
+            if needWeight {
+                for i in 0..<m {
+                    im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
+                }
+            }
+            // dY as an (F, m*P) matrix: one image's gradient already is one, several
+            // are gathered side by side.
+            var dY = dYAll + start * filters * outPlane
+            if m > 1 {
+                let gathered = products[worker].pointer
+                for i in 0..<m {
+                    for f in 0..<filters {
+                        copyShort(dY + (i * filters + f) * outPlane,
+                                  gathered + f * ld + i * outPlane, count: outPlane)
                     }
                 }
-                // dY as an (F, m*P) matrix: one image's gradient already is one, several
-                // are gathered side by side.
-                var dY = dYAll + start * filters * outPlane
-                if m > 1 {
-                    let gathered = products[worker].pointer
-                    for i in 0..<m {
-                        for f in 0..<filters {
-                            copyShort(dY + (i * filters + f) * outPlane,
-                                      gathered + f * ld + i * outPlane, count: outPlane)
-                        }
-                    }
-                    dY = gathered
+                dY = gathered
+            }
+            if let dB {
+                for f in 0..<filters { dB[f] += sum(dY + f * ld, count: ld) }
+            }
+            if needWeight {
+                // dW (F, patch) (+)= dY (F, ld) * col^T (ld, patch)
+                BLAS.sgemm(transA: false, transB: true, m: filters, n: patch, k: ld,
+                           alpha: 1, a: dY, lda: ld, b: col, ldb: ld,
+                           beta: first ? 0 : 1, c: dW, ldc: patch)
+            }
+            if let dX {
+                // dCol (patch, ld) = W^T (patch, F) * dY (F, ld), in the column buffer.
+                BLAS.sgemm(transA: true, transB: false, m: patch, n: ld, k: filters,
+                           alpha: 1, a: w, lda: patch, b: dY, ldb: ld,
+                           beta: 0, c: col, ldc: ld)
+                for i in 0..<m {
+                    col2im(col + i * outPlane, ldCol: ld, g, dX + (start + i) * inSize)
                 }
-                if let dB {
-                    for f in 0..<filters { dB[f] += sum(dY + f * ld, count: ld) }
-                }
-                if needWeight {
-                    // dW (F, patch) (+)= dY (F, ld) * col^T (ld, patch)
-                    BLAS.sgemm(transA: false, transB: true, m: filters, n: patch, k: ld,
-                               alpha: 1, a: dY, lda: ld, b: col, ldb: ld,
-                               beta: first ? 0 : 1, c: dW, ldc: patch)
-                }
-                if let dX {
-                    // dCol (patch, ld) = W^T (patch, F) * dY (F, ld), in the column buffer.
-                    BLAS.sgemm(transA: true, transB: false, m: patch, n: ld, k: filters,
-                               alpha: 1, a: w, lda: patch, b: dY, ldb: ld,
-                               beta: 0, c: col, ldc: ld)
-                    for i in 0..<m {
-                        col2im(col + i * outPlane, ldCol: ld, g, dX + (start + i) * inSize)
-                    }
-                }
-                first = false
-                c += p.groups
             }
         }
         if let wp = winograd, let dXAll = inputGradient?.pointer {
             winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: true,
                                      into: transformedAdjoint.pointer)
-            winogradConvolve(dYAll, wp.adjoint, wp, images: p.images,
+            winogradConvolve(dYAll, wp.adjoint, chunks: wp.chunks,
                              u: transformedAdjoint.pointer, bias: nil, into: dXAll)
         }
         // Groups' gradients, added in group order.

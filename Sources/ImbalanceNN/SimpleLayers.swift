@@ -58,9 +58,7 @@ public final class MaxPool: Layer {
                                             _ outImage: Int) -> Void) {
         let inImage = g.channels * g.height * g.width
         let outImage = g.channels * g.outHeight * g.outWidth
-        let pieces = Parallel.pieces(forElements: n * inImage)
-        Parallel.forEach(pieces) { piece, _ in
-            let r = Parallel.range(piece, of: pieces, total: n)
+        Parallel.forEachRange(n, pieces: Parallel.pieces(forElements: n * inImage)) { r in
             body(r.lowerBound, r.count, inImage, outImage)
         }
     }
@@ -75,11 +73,8 @@ public final class ReLU: Layer {
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
         let x = input.pointer, y = output.pointer, count = input.count
-        let pieces = Parallel.pieces(forElements: count)
-        Parallel.forEach(pieces) { piece, _ in
-            for i in Parallel.range(piece, of: pieces, total: count) {
-                y[i] = x[i] > 0 ? x[i] : 0
-            }
+        Parallel.forEachRange(count, pieces: Parallel.pieces(forElements: count)) { r in
+            for i in r { y[i] = x[i] > 0 ? x[i] : 0 }
         }
     }
 
@@ -88,12 +83,11 @@ public final class ReLU: Layer {
         guard let dX = inputGradient else { return }
         let y = output.pointer, dy = outputGradient.pointer, dx = dX.pointer
         let count = output.count
-        let pieces = Parallel.pieces(forElements: count)
-        Parallel.forEach(pieces) { piece, _ in
+        Parallel.forEachRange(count, pieces: Parallel.pieces(forElements: count)) { r in
             // Both loads unconditional: a select the compiler vectorises, instead of a
             // branch per element that mispredicts on about half of them (8x slower at
             // 32x32x96).
-            for i in Parallel.range(piece, of: pieces, total: count) {
+            for i in r {
                 let g = dy[i]
                 dx[i] = y[i] > 0 ? g : 0
             }
@@ -146,10 +140,10 @@ public final class FullyConnected: Layer, MACCounting {
         let b = bias.value.pointer, outputs = self.outputs, inputs = self.inputs
         // Output columns in pieces; each piece writes its bias first, then the GEMM
         // accumulates onto it.
-        let pieces = self.pieces(outputs)
-        Parallel.forEach(pieces) { piece, _ in
-            let o = Parallel.range(piece, of: pieces, total: outputs)
-            for i in 0..<n { (y + i * outputs + o.lowerBound).update(from: b + o.lowerBound, count: o.count) }
+        Parallel.forEachRange(outputs, pieces: pieces(outputs)) { o in
+            for i in 0..<n {
+                (y + i * outputs + o.lowerBound).update(from: b + o.lowerBound, count: o.count)
+            }
             BLAS.sgemm(transA: false, transB: true, m: n, n: o.count, k: inputs, alpha: 1,
                        a: x, lda: inputs, b: w + o.lowerBound * inputs, ldb: inputs,
                        beta: 1, c: y + o.lowerBound, ldc: outputs)
@@ -163,9 +157,7 @@ public final class FullyConnected: Layer, MACCounting {
         let dw = weight.gradient.pointer, db = bias.gradient.pointer
         let weightTrainable = weight.isTrainable, biasTrainable = bias.isTrainable
         // Weight and bias gradients by output rows: sums over the batch stay whole.
-        let pieces = self.pieces(outputs)
-        Parallel.forEach(pieces) { piece, _ in
-            let o = Parallel.range(piece, of: pieces, total: outputs)
+        Parallel.forEachRange(outputs, pieces: pieces(outputs)) { o in
             if weightTrainable {
                 // dW (O, D) = dY^T (O, N) * X (N, D)
                 BLAS.sgemm(transA: true, transB: false, m: o.count, n: inputs, k: n, alpha: 1,
@@ -183,9 +175,7 @@ public final class FullyConnected: Layer, MACCounting {
         if let dX = inputGradient {
             // dX (N, D) = dY (N, O) * W (O, D), by batch rows.
             let dx = dX.pointer
-            let rowPieces = self.pieces(n)
-            Parallel.forEach(rowPieces) { piece, _ in
-                let r = Parallel.range(piece, of: rowPieces, total: n)
+            Parallel.forEachRange(n, pieces: pieces(n)) { r in
                 BLAS.sgemm(transA: false, transB: false, m: r.count, n: inputs, k: outputs,
                            alpha: 1, a: dy + r.lowerBound * outputs, lda: outputs, b: w,
                            ldb: inputs, beta: 0, c: dx + r.lowerBound * inputs, ldc: inputs)

@@ -140,8 +140,8 @@ public enum DataCache {
 
 /// Runs the jobs of a sweep, `jobs` at a time, each in its own worker process.
 ///
-/// Processes rather than threads: a crash or a kill takes out one job only, and a lock held by a process is released by the kernel
-/// when it dies.
+/// Processes rather than threads: a crash or a kill takes out one job only, and a lock held
+/// by a process is released by the kernel when it dies.
 public final class SweepRunner {
     /// Threads per training when `jobs` trainings share `cores` cores: the cores left over
     /// after one process per job. Measured with scripts/sweep-throughput (LeNet-5, 2 cores):

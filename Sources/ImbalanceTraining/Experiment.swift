@@ -247,8 +247,9 @@ public struct ExperimentError: Error, CustomStringConvertible {
 
 public enum ImbalanceBenchInfo {
     /// Recorded in every run record. Bumped whenever the engine's floating-point results
-    /// change, so a record says which engine produced it: 0.2.0 splits convolution
-    /// gradients into fixed image groups and sums biases in eight lanes (records of 0.1.0
+    /// change, so a record says which engine produced it: 0.2.0 convolves one image per
+    /// im2col chunk, sums convolution gradients in fixed image groups and biases in eight
+    /// lanes, and runs 3x3 stride-1 layers by Winograd where it pays (records of 0.1.0
     /// reproduce bit for bit only with 0.1.0, tag v0.1.0).
     public static let version = "0.2.0"
 }

@@ -41,8 +41,8 @@ func smallJob(sampler: String = "none", twoPhase: Bool = false, iterations: Int 
 }
 
 final class TrainingTests: XCTestCase {
-    /// One OpenBLAS thread, as the CLI uses for LeNet-5: a second thread only spins on
-    /// these small matrices, and badly so when the test machine is busy.
+    /// One OpenBLAS thread, as the CLI always sets (the engine's own threads split the
+    /// batch): a second OpenBLAS thread only spins on these small matrices.
     override class func setUp() { BLAS.setThreads(1) }
 
     /// LeNet-5 on 2,000 real MNIST images for 150 iterations: the loss must fall by far and
