@@ -1,3 +1,5 @@
+import ImbalanceKernels
+
 /// Learning-rate schedules, with Caffe's definitions (t is the 0-based iteration).
 public enum LearningRatePolicy: Sendable, Equatable, Codable {
     /// base
@@ -54,10 +56,24 @@ public final class SGD {
             let lr = Float(learningRate) * p.learningRateMultiplier
             let decay = weightDecay * p.decayMultiplier
             let w = p.value.pointer, g = p.gradient.pointer, h = v.pointer
-            let mom = momentum
-            for i in 0..<p.value.count {
-                h[i] = mom * h[i] + lr * (g[i] + decay * w[i])
-                w[i] -= h[i]
+            let mom = momentum, count = p.value.count
+            // Elementwise, so eight lanes and any split across workers give the bits of the
+            // scalar loop.
+            Parallel.forEachRange(count, pieces: Parallel.pieces(forElements: count)) { r in
+                var i = r.lowerBound
+                let mv = SIMD8<Float>(repeating: mom), lv = SIMD8<Float>(repeating: lr)
+                let dv = SIMD8<Float>(repeating: decay)
+                while i + 8 <= r.upperBound {
+                    let hv = mv * load8(h + i) + lv * (load8(g + i) + dv * load8(w + i))
+                    store8(hv, h + i)
+                    store8(load8(w + i) - hv, w + i)
+                    i += 8
+                }
+                while i < r.upperBound {
+                    h[i] = mom * h[i] + lr * (g[i] + decay * w[i])
+                    w[i] -= h[i]
+                    i += 1
+                }
             }
         }
     }
