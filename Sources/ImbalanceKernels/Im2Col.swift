@@ -52,12 +52,17 @@ public struct ConvGeometry: Sendable, Equatable {
 /// Stride-1 layers (every layer of LeNet-5 and most of All-CNN and ResNet) take a path
 /// that reads each input row once for all KW shifted copies and needs no division; the
 /// rows it writes are 8 to 32 floats long, so per-row bookkeeping is what it saves.
+///
+/// `rows` unfolds only a band of output rows (the columns of those positions, band-local:
+/// `col` then holds rows.count * OW columns per image): a large image's whole column
+/// matrix (2.4 MB for ResNet's 64-channel 32x32 layers) would not stay in L2.
 public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
-                   _ col: UnsafeMutablePointer<Float>, ldCol: Int) {
+                   _ col: UnsafeMutablePointer<Float>, ldCol: Int, rows: Range<Int>? = nil) {
+    let band = rows ?? 0..<g.outHeight
     if g.strideH == 1 && g.strideW == 1 {
-        im2colStride1(image, g, col, ldCol: ldCol)
+        im2colStride1(image, g, col, ldCol: ldCol, rows: band)
     } else {
-        im2colAnyStride(image, g, col, ldCol: ldCol)
+        im2colAnyStride(image, g, col, ldCol: ldCol, rows: band)
     }
 }
 
@@ -67,24 +72,30 @@ public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
 /// stride: the stride-1 order of `im2col` would add KW overlapping rows back to back, and
 /// each of those read-after-write overlaps stalls store forwarding (LeNet's conv2 backward
 /// went from 6.1 to 6.7 ms per batch that way).
+///
+/// With `rows` (a band of output rows, as in `im2col`), the band's contributions are added
+/// to `image`, which the caller has zeroed before the first band.
 public func col2im(_ col: UnsafePointer<Float>, ldCol: Int, _ g: ConvGeometry,
-                   _ image: UnsafeMutablePointer<Float>) {
-    let oh = g.outHeight, ow = g.outWidth
+                   _ image: UnsafeMutablePointer<Float>, rows: Range<Int>? = nil) {
+    let ow = g.outWidth
     let h = g.height, w = g.width
-    image.update(repeating: 0, count: g.channels * h * w)
+    if rows == nil { image.update(repeating: 0, count: g.channels * h * w) }
+    let band = rows ?? 0..<g.outHeight
     var row = 0
     for c in 0..<g.channels {
         let plane = image + c * h * w
         for kh in 0..<g.kernelH {
             for kw in 0..<g.kernelW {
                 let srcRow = col + row * ldCol
-                let owLo = max(0, ceilDiv(g.padW - kw, g.strideW))
-                let owHi = min(ow, ceilDiv(w + g.padW - kw, g.strideW))
+                // No division at stride 1: two per row cost more than the row's adds.
+                let (owLo, owHi) = g.strideW == 1 ? stride1Span(kw: kw, g)
+                    : (max(0, ceilDiv(g.padW - kw, g.strideW)),
+                       min(ow, ceilDiv(w + g.padW - kw, g.strideW)))
                 if owHi > owLo {
-                    for y in 0..<oh {
+                    for y in band {
                         let ih = y * g.strideH - g.padH + kh
                         if ih < 0 || ih >= h { continue }
-                        let src = srcRow + y * ow
+                        let src = srcRow + (y - band.lowerBound) * ow
                         let dst = plane + ih * w - g.padW + kw
                         var x = owLo
                         if g.strideW == 1 {
@@ -110,16 +121,16 @@ private func stride1Span(kw: Int, _ g: ConvGeometry) -> (lo: Int, hi: Int) {
 /// Stride-1 im2col, loops ordered (c, kh, output row, kw): the input row at hand stays in
 /// L1 while its KW shifted copies go to KW column rows.
 func im2colStride1(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
-                   _ col: UnsafeMutablePointer<Float>, ldCol: Int) {
-    let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width, kW = g.kernelW
+                   _ col: UnsafeMutablePointer<Float>, ldCol: Int, rows band: Range<Int>) {
+    let ow = g.outWidth, h = g.height, w = g.width, kW = g.kernelW
     let interior = g.padW == 0 && ow + kW - 1 <= w
     for c in 0..<g.channels {
         let plane = image + c * h * w
         for kh in 0..<g.kernelH {
             let rows = col + ((c * g.kernelH + kh) * kW) * ldCol
-            for y in 0..<oh {
+            for y in band {
                 let ih = y - g.padH + kh
-                let dst = rows + y * ow
+                let dst = rows + (y - band.lowerBound) * ow
                 if ih < 0 || ih >= h {
                     for kw in 0..<kW { (dst + kw * ldCol).update(repeating: 0, count: ow) }
                     continue
@@ -144,8 +155,8 @@ func im2colStride1(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
 
 /// im2col for any stride: one column row at a time.
 func im2colAnyStride(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
-                     _ col: UnsafeMutablePointer<Float>, ldCol: Int) {
-    let oh = g.outHeight, ow = g.outWidth
+                     _ col: UnsafeMutablePointer<Float>, ldCol: Int, rows band: Range<Int>) {
+    let ow = g.outWidth
     let h = g.height, w = g.width
     var row = 0
     for c in 0..<g.channels {
@@ -156,8 +167,8 @@ func im2colAnyStride(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
                 // Output columns whose input column is inside the image.
                 let owLo = max(0, ceilDiv(g.padW - kw, g.strideW))
                 let owHi = min(ow, ceilDiv(w + g.padW - kw, g.strideW))  // exclusive
-                for y in 0..<oh {
-                    let dst = dstRow + y * ow
+                for y in band {
+                    let dst = dstRow + (y - band.lowerBound) * ow
                     let ih = y * g.strideH - g.padH + kh
                     if ih < 0 || ih >= h || owHi <= owLo {
                         dst.update(repeating: 0, count: ow)

@@ -63,6 +63,13 @@ public enum Parallel {
         forEach(pieces) { piece, _ in body(range(piece, of: pieces, total: total)) }
     }
 
+    /// Runs `body` on ranges of 0..<count split across the workers, for elementwise loops
+    /// (each element computed alike whatever the split).
+    @inline(__always)
+    public static func elementwise(_ count: Int, _ body: (Range<Int>) -> Void) {
+        forEachRange(count, pieces: pieces(forElements: count), body)
+    }
+
     /// Pieces for a loop of `total` cheap items (elementwise passes): enough to keep every
     /// worker busy, few enough that dispatch costs nothing next to the work.
     public static func pieces(forElements total: Int, grain: Int = 16_384) -> Int {

@@ -42,27 +42,31 @@ public func winogradTransformFilters(_ weights: UnsafePointer<Float>, filters: I
                                      into u: UnsafeMutablePointer<Float>) {
     let rows = adjoint ? channels : filters, cols = adjoint ? filters : channels
     let plane = rows * cols
-    for f in 0..<filters {
-        for c in 0..<channels {
-            let g = weights + (f * channels + c) * 9
-            var k = SIMD16<Float>()
-            for i in 0..<9 { k[i] = adjoint ? g[8 - i] : g[i] }
-            // t = G g (4x3), then U = t G^T (4x4).
-            var t = SIMD16<Float>()
-            for j in 0..<3 {
-                let g0 = k[j], g1 = k[3 + j], g2 = k[6 + j]
-                t[j] = g0
-                t[3 + j] = 0.5 * (g0 + g1 + g2)
-                t[6 + j] = 0.5 * (g0 - g1 + g2)
-                t[9 + j] = g2
-            }
-            let at = adjoint ? (c * cols + f) : (f * cols + c)
-            for i in 0..<4 {
-                let r0 = t[3 * i], r1 = t[3 * i + 1], r2 = t[3 * i + 2]
-                u[(4 * i + 0) * plane + at] = r0
-                u[(4 * i + 1) * plane + at] = 0.5 * (r0 + r1 + r2)
-                u[(4 * i + 2) * plane + at] = 0.5 * (r0 - r1 + r2)
-                u[(4 * i + 3) * plane + at] = r2
+    // Filter by filter, so any split across workers gives the same bits.
+    let pieces = Parallel.pieces(forElements: 16 * filters * channels)
+    Parallel.forEachRange(filters, pieces: pieces) { range in
+        for f in range {
+            for c in 0..<channels {
+                let g = weights + (f * channels + c) * 9
+                var k = SIMD16<Float>()
+                for i in 0..<9 { k[i] = adjoint ? g[8 - i] : g[i] }
+                // t = G g (4x3), then U = t G^T (4x4).
+                var t = SIMD16<Float>()
+                for j in 0..<3 {
+                    let g0 = k[j], g1 = k[3 + j], g2 = k[6 + j]
+                    t[j] = g0
+                    t[3 + j] = 0.5 * (g0 + g1 + g2)
+                    t[6 + j] = 0.5 * (g0 - g1 + g2)
+                    t[9 + j] = g2
+                }
+                let at = adjoint ? (c * cols + f) : (f * cols + c)
+                for i in 0..<4 {
+                    let r0 = t[3 * i], r1 = t[3 * i + 1], r2 = t[3 * i + 2]
+                    u[(4 * i + 0) * plane + at] = r0
+                    u[(4 * i + 1) * plane + at] = 0.5 * (r0 + r1 + r2)
+                    u[(4 * i + 2) * plane + at] = 0.5 * (r0 - r1 + r2)
+                    u[(4 * i + 3) * plane + at] = r2
+                }
             }
         }
     }
@@ -221,6 +225,112 @@ public func winogradTransformOutput(_ m: UnsafePointer<Float>, images: Int,
                     tx += 8
                 }
             }
+        }
+    }
+}
+
+// MARK: - Weight gradient
+
+/// Z = A dY A^T for every filter and tile of `images` images' output gradients, as 16
+/// matrices (F, P): the gradient of the loss with respect to the 16 products M that
+/// `winogradTransformOutput` turned into the tile's 2x2 outputs. Tile rows or columns
+/// past the output's edge count as zero gradient. Eight tiles of a row at a time; each
+/// plane is copied into a zero-bordered scratch plane (`winogradPaddedPlaneSize(s)`
+/// floats) first, so that no load needs a bounds check.
+public func winogradTransformOutputGradient(_ gradient: UnsafePointer<Float>, images: Int,
+                                            _ s: WinogradShape,
+                                            scratch: UnsafeMutablePointer<Float>,
+                                            into z: UnsafeMutablePointer<Float>) {
+    let tiles = s.tilesPerImage, p = images * tiles
+    let plane = s.filters * p
+    let oh = s.outHeight, ow = s.outWidth
+    let (ph, pw) = paddedPlane(s)
+    scratch.update(repeating: 0, count: ph * pw)
+    for image in 0..<images {
+        for f in 0..<s.filters {
+            let src = gradient + (image * s.filters + f) * oh * ow
+            for y in 0..<oh { copyShort(src + y * ow, scratch + y * pw, count: ow) }
+            let row = f * p + image * tiles
+            for ty in 0..<s.tilesHigh {
+                let top = scratch + 2 * ty * pw
+                var tx = 0
+                while tx < s.tilesWide {
+                    let upper = UnsafeRawPointer(top + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+                    let lower = UnsafeRawPointer(top + pw + 2 * tx)
+                        .loadUnaligned(as: SIMD16<Float>.self)
+                    let a = upper.evenHalf, b = upper.oddHalf
+                    let c = lower.evenHalf, d = lower.oddHalf
+                    // Rows: A dY (4x2), then columns: (A dY) A^T (4x4).
+                    let p0 = a, q0 = b
+                    let p1 = a + c, q1 = b + d
+                    let p2 = a - c, q2 = b - d
+                    let p3 = -c, q3 = -d
+                    let at = row + ty * s.tilesWide + tx
+                    let lanes = min(8, s.tilesWide - tx)
+                    @inline(__always)
+                    func put(_ xi: Int, _ value: SIMD8<Float>) {
+                        let dst = z + xi * plane + at
+                        if lanes == 8 {
+                            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
+                        } else {
+                            for k in 0..<lanes { dst[k] = value[k] }
+                        }
+                    }
+                    put(0, p0); put(1, p0 + q0); put(2, p0 - q0); put(3, -q0)
+                    put(4, p1); put(5, p1 + q1); put(6, p1 - q1); put(7, -q1)
+                    put(8, p2); put(9, p2 + q2); put(10, p2 - q2); put(11, -q2)
+                    put(12, p3); put(13, p3 + q3); put(14, p3 - q3); put(15, -q3)
+                    tx += 8
+                }
+            }
+        }
+    }
+}
+
+/// The 16 GEMMs of the weight gradient: dU[xi] (F, C) (+)= Z[xi] (F, P) * V[xi]^T (P, C),
+/// overwriting `du` when `accumulate` is false.
+///
+/// With `spread`, the 16 GEMMs are dealt to `Parallel`'s workers (each is computed alike on
+/// any worker): for a batch that is one chunk, the only parallelism there is.
+public func winogradMultiplyGradient(_ z: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
+                                     filters: Int, channels: Int, columns p: Int,
+                                     accumulate: Bool, spread: Bool = false,
+                                     into du: UnsafeMutablePointer<Float>) {
+    Parallel.forEach(spread ? 16 : 1) { piece, _ in
+        for xi in (spread ? piece..<(piece + 1) : 0..<16) {
+                BLAS.sgemm(transA: false, transB: true, m: filters, n: channels, k: p, alpha: 1,
+                       a: z + xi * filters * p, lda: p, b: v + xi * channels * p, ldb: p,
+                       beta: accumulate ? 1 : 0, c: du + xi * filters * channels,
+                       ldc: channels)
+        }
+    }
+}
+
+/// dg = G^T dU G for every (filter, channel) pair: the 3x3 weight gradient (F, C, 3, 3)
+/// from the 16 matrices (F, C) of `winogradMultiplyGradient`, overwriting `weightGradient`.
+public func winogradTransformFilterGradient(_ du: UnsafePointer<Float>, filters: Int,
+                                            channels: Int,
+                                            into weightGradient: UnsafeMutablePointer<Float>) {
+    let plane = filters * channels
+    // Pair by pair, so any split across workers gives the same bits.
+    Parallel.forEachRange(plane, pieces: Parallel.pieces(forElements: 16 * plane)) { range in
+        for at in range {
+            @inline(__always) func d(_ i: Int, _ j: Int) -> Float { du[(4 * i + j) * plane + at] }
+            let out = weightGradient + at * 9
+            // s = G^T dU (3x4), then dg = s G (3x3).
+            var s0 = SIMD4<Float>(), s1 = SIMD4<Float>(), s2 = SIMD4<Float>()
+            for j in 0..<4 {
+                let u0 = d(0, j), u1 = d(1, j), u2 = d(2, j), u3 = d(3, j)
+                s0[j] = u0 + 0.5 * (u1 + u2)
+                s1[j] = 0.5 * (u1 - u2)
+                s2[j] = 0.5 * (u1 + u2) + u3
+            }
+            @inline(__always) func put(_ k: Int, _ r: SIMD4<Float>) {
+                out[3 * k] = r[0] + 0.5 * (r[1] + r[2])
+                out[3 * k + 1] = 0.5 * (r[1] - r[2])
+                out[3 * k + 2] = 0.5 * (r[1] + r[2]) + r[3]
+            }
+            put(0, s0); put(1, s1); put(2, s2)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ImbalanceKernels
 import ImbalanceRandom
 
 /// Spatial batch normalisation (Ioffe & Szegedy, 2015) per channel of an (N, C, H, W)
@@ -96,11 +97,15 @@ public final class BatchNorm: Layer {
                          + "channel in training (got N*H*W = \(count)), as in PyTorch")
             sumA.update(repeating: 0, count: c)
             sumB.update(repeating: 0, count: c)
-            // One sweep through memory in storage order, per-channel sums on the side.
-            for i in 0..<n {
-                for ch in 0..<c {
-                    let (s, q) = sumAndSquares(x + (i * c + ch) * plane, plane)
-                    sumA[ch] += s; sumB[ch] += q
+            // Channels split across workers; each channel sums its images in order, so
+            // the split changes no bit.
+            let sumA = self.sumA, sumB = self.sumB
+            Parallel.forEachRange(c, pieces: channelPieces(count)) { channels in
+                for i in 0..<n {
+                    for ch in channels {
+                        let (s, q) = sumAndSquares(x + (i * c + ch) * plane, plane)
+                        sumA[ch] += s; sumB[ch] += q
+                    }
                 }
             }
             let m = Double(count)
@@ -122,17 +127,25 @@ public final class BatchNorm: Layer {
             }
         }
         let g = gamma.value.pointer, b = beta.value.pointer
-        for i in 0..<n {
-            for ch in 0..<c {
-                let offset = (i * c + ch) * plane
-                let src = x + offset, dst = y + offset
-                let mu = Float(mean[ch]), scale = Float(Double(g[ch]) * inverseStd[ch])
-                let shift = b[ch]
-                // (x - mean) first: exact for nearby values, where scale * x + shift would
-                // cancel catastrophically when |mean| >> std.
-                for p in 0..<plane { dst[p] = (src[p] - mu) * scale + shift }
+        let mean = self.mean, inverseStd = self.inverseStd
+        Parallel.forEachRange(c, pieces: channelPieces(count)) { channels in
+            for i in 0..<n {
+                for ch in channels {
+                    let offset = (i * c + ch) * plane
+                    let src = x + offset, dst = y + offset
+                    let mu = Float(mean[ch]), scale = Float(Double(g[ch]) * inverseStd[ch])
+                    let shift = b[ch]
+                    // (x - mean) first: exact for nearby values, where scale * x + shift would
+                    // cancel catastrophically when |mean| >> std.
+                    for p in 0..<plane { dst[p] = (src[p] - mu) * scale + shift }
+                }
             }
         }
+    }
+
+    /// Pieces for a pass over `count` values per channel: up to one per worker.
+    private func channelPieces(_ count: Int) -> Int {
+        min(channels, Parallel.pieces(forElements: count * channels))
     }
 
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
@@ -145,11 +158,15 @@ public final class BatchNorm: Layer {
         // sumA = sum(dy), sumB = sum(dy * (x - mean)) per channel.
         sumA.update(repeating: 0, count: c)
         sumB.update(repeating: 0, count: c)
-        for i in 0..<n {
-            for ch in 0..<c {
-                let offset = (i * c + ch) * plane
-                let (s, q) = sumAndCentredProduct(dy + offset, x + offset, Float(mean[ch]), plane)
-                sumA[ch] += s; sumB[ch] += q
+        let sumA = self.sumA, sumB = self.sumB, mean = self.mean, inverseStd = self.inverseStd
+        Parallel.forEachRange(c, pieces: channelPieces(n * plane)) { channels in
+            for i in 0..<n {
+                for ch in channels {
+                    let offset = (i * c + ch) * plane
+                    let (s, q) = sumAndCentredProduct(dy + offset, x + offset, Float(mean[ch]),
+                                                      plane)
+                    sumA[ch] += s; sumB[ch] += q
+                }
             }
         }
         if needGamma {
@@ -174,13 +191,15 @@ public final class BatchNorm: Layer {
                 sumB[ch] = 0; sumA[ch] = 0
             }
         }
-        for i in 0..<n {
-            for ch in 0..<c {
-                let offset = (i * c + ch) * plane
-                let a = Float(Double(g[ch]) * inverseStd[ch]), b = Float(sumB[ch])
-                let k = Float(sumA[ch]), mu = Float(mean[ch])
-                let src = dy + offset, xs = x + offset, dst = dx + offset
-                for p in 0..<plane { dst[p] = a * src[p] + (b * (xs[p] - mu) + k) }
+        Parallel.forEachRange(c, pieces: channelPieces(n * plane)) { channels in
+            for i in 0..<n {
+                for ch in channels {
+                    let offset = (i * c + ch) * plane
+                    let a = Float(Double(g[ch]) * inverseStd[ch]), b = Float(sumB[ch])
+                    let k = Float(sumA[ch]), mu = Float(mean[ch])
+                    let src = dy + offset, xs = x + offset, dst = dx + offset
+                    for p in 0..<plane { dst[p] = a * src[p] + (b * (xs[p] - mu) + k) }
+                }
             }
         }
     }

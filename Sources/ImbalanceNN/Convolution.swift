@@ -36,6 +36,13 @@ public final class Convolution: Layer, MACCounting {
     /// Fewest output positions (GEMM columns) per chunk: small maps (ResNet's 4x4) are
     /// batched until a GEMM is this wide, whatever the budget.
     public var minimumColumns = 64 { didSet { plan = Plan() } }
+    /// Upper bound, in floats, on the column matrix of one band of output rows, for images
+    /// whose whole column matrix exceeds it: such an image is unfolded and multiplied band
+    /// by band, so that its columns stay in L2 (ResNet's and All-CNN's 32x32 layers: 2.4
+    /// and 3.5 MB per image otherwise).
+    public var bandBudget = 131_072 { didSet { plan = Plan() } }
+    /// Output rows per band (all of them when an image is not banded).
+    private var bandRows = 1
     /// Most groups a batch is split into: the most workers a layer can use. A constant, not
     /// the thread count, so that results never depend on the thread count.
     public static let maxGroups = 4
@@ -101,6 +108,9 @@ public final class Convolution: Layer, MACCounting {
     public var winogradTiles = 256 { didSet { plan = Plan() } }
     private struct WinogradPlan {
         var forward: WinogradShape, adjoint: WinogradShape, chunks: Plan
+        /// Which passes run Winograd: forward and input gradient together (they share the
+        /// tile geometry and their rule), the weight gradient on its own rule.
+        var data: Bool, weights: Bool
     }
     private var winogradPlan: WinogradPlan?
     private var transformedFilters = Tensor(shape: [0])
@@ -109,6 +119,8 @@ public final class Convolution: Layer, MACCounting {
     private var winogradInputs: [Tensor] = []
     private var winogradProducts: [Tensor] = []
     private var winogradPlanes: [Tensor] = []
+    /// Per group: the 16 (F, C) matrices of the transformed weight gradient.
+    private var winogradGradients: [Tensor] = []
 
     public init(name: String, inputChannels: Int, filters: Int, kernel: Int, stride: Int = 1,
                 padding: Int = 0, bias: Bool = true, biasLearningRateMultiplier: Float = 1,
@@ -161,6 +173,12 @@ public final class Convolution: Layer, MACCounting {
         let p = Plan(images: n, most: max(fill, columnBudget / max(1, perImage)))
         let chunk = p.chunk
         plan = p
+        bandRows = g.outHeight
+        if chunk == 1 && perImage > bandBudget {
+            let most = max(1, bandBudget / (g.patchSize * g.outWidth))
+            let bands = (g.outHeight + most - 1) / most
+            bandRows = (g.outHeight + bands - 1) / bands
+        }
         func grow(_ list: inout [Tensor], to count: Int, floats: Int) {
             for i in 0..<count {
                 if i < list.count {
@@ -173,15 +191,17 @@ public final class Convolution: Layer, MACCounting {
         // Scratch is per worker, not per group: one thread reuses one column buffer, which
         // then stays in L2 (four rotating 1 MiB buffers measured 10% slower on LeNet-5).
         let workers = Parallel.workers(for: p.groups)
-        grow(&columns, to: workers, floats: chunk * perImage)
+        grow(&columns, to: workers, floats: chunk * g.patchSize * bandRows * g.outWidth)
         if chunk > 1 { grow(&products, to: workers, floats: filters * chunk * g.outPlane) }
         grow(&weightPartials, to: p.groups - 1, floats: weight.value.count)
         if bias != nil { grow(&biasPartials, to: p.groups - 1, floats: filters) }
         winogradPlan = nil
         let applicable = kernel == 3 && stride == 1 && padding <= 2
-        let wanted = winograd == .always
+        let wantData = winograd == .always
             || (winograd == .automatic && Self.winogradPays(g, filters: filters))
-        if applicable && wanted {
+        let wantWeights = winograd == .always
+            || (winograd == .automatic && Self.winogradPaysForWeights(g, filters: filters))
+        if applicable && (wantData || wantWeights) {
             let c = g.channels
             let fwd = WinogradShape(channels: c, filters: filters, height: g.height,
                                     width: g.width, pad: padding)
@@ -189,7 +209,8 @@ public final class Convolution: Layer, MACCounting {
                                     width: g.outWidth, pad: 2 - padding)
             let tiles = max(fwd.tilesPerImage, adj.tilesPerImage)
             let w = WinogradPlan(forward: fwd, adjoint: adj,
-                                 chunks: Plan(images: n, most: winogradTiles / tiles))
+                                 chunks: Plan(images: n, most: winogradTiles / tiles),
+                                 data: wantData, weights: wantWeights)
             winogradPlan = w
             let floats = 16 * max(c, filters) * w.chunks.chunk * tiles
             let wk = Parallel.workers(for: w.chunks.groups)
@@ -197,6 +218,7 @@ public final class Convolution: Layer, MACCounting {
             grow(&winogradProducts, to: wk, floats: floats)
             grow(&winogradPlanes, to: wk, floats: max(winogradPaddedPlaneSize(fwd),
                                                       winogradPaddedPlaneSize(adj)))
+            grow(&winogradGradients, to: w.chunks.groups, floats: 16 * c * filters)
             if transformedFilters.capacity < 16 * c * filters {
                 transformedFilters = Tensor(shape: [16 * c * filters])
                 transformedAdjoint = Tensor(shape: [16 * c * filters])
@@ -216,8 +238,30 @@ public final class Convolution: Layer, MACCounting {
         g.channels >= 16 && filters >= 16 && g.outWidth >= 16
     }
 
-    /// Whether this layer runs Winograd for its current input (after `outputShape`).
-    public var usesWinograd: Bool { winogradPlan != nil }
+    /// Where the Winograd weight gradient beats im2col + GEMM (`scripts/bench-kernels`,
+    /// backward-weights): on smaller maps than the forward, because its 16 GEMMs sum over
+    /// tiles (a long inner dimension) and only the cheap dY transform is added.
+    /// ResNet-10's 8x8 blocks: 57 -> 44 ms per batch of 64, 4x4 blocks: 62 -> 42 ms.
+    static func winogradPaysForWeights(_ g: ConvGeometry, filters: Int) -> Bool {
+        g.channels >= 16 && filters >= 16 && g.outWidth >= 4
+    }
+
+    /// Calls `body(band, index)` for the bands of output rows of one image, in order.
+    @inline(__always)
+    private func forEachBand(_ g: ConvGeometry, _ body: (Range<Int>, Int) -> Void) {
+        var y = 0, index = 0
+        while y < g.outHeight {
+            let end = min(g.outHeight, y + bandRows)
+            body(y..<end, index)
+            y = end; index += 1
+        }
+    }
+
+    /// Whether this layer's forward and input gradient run Winograd for its current input
+    /// (after `outputShape`).
+    public var usesWinograd: Bool { winogradPlan?.data ?? false }
+    /// Whether its weight gradient does.
+    public var usesWinogradForWeights: Bool { winogradPlan?.weights ?? false }
 
     /// Runs a Winograd convolution of `source` (shape `s`) with transformed filters `u`
     /// into `destination`, chunk by chunk on the workers.
@@ -244,7 +288,7 @@ public final class Convolution: Layer, MACCounting {
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
         let x = input.pointer, y = output.pointer, w = weight.value.pointer
         let b = bias?.value.pointer
-        if let wp = winogradPlan {
+        if let wp = winogradPlan, wp.data {
             winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: false,
                                      into: transformedFilters.pointer)
             winogradConvolve(x, wp.forward, chunks: wp.chunks, u: transformedFilters.pointer,
@@ -254,15 +298,30 @@ public final class Convolution: Layer, MACCounting {
         p.forEachChunk { _, worker, start, m in
             let col = columns[worker].pointer
             let ld = m * outPlane
-            for i in 0..<m {
-                im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
+            if m > 1 {
+                for i in 0..<m {
+                    im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
+                }
             }
             let dst = y + start * filters * outPlane
             if m == 1 {
-                // One image: the GEMM's (F, P) result is already the output's layout.
-                BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
-                           alpha: 1, a: w, lda: patch, b: col, ldb: ld,
-                           beta: 0, c: dst, ldc: ld)
+                // One image: the GEMM's (F, P) result is already the output's layout;
+                // band by band, each GEMM writes its rows of it.
+                if bandRows == g.outHeight {
+                    im2col(x + start * inSize, g, col, ldCol: ld)
+                    BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
+                               alpha: 1, a: w, lda: patch, b: col, ldb: ld,
+                               beta: 0, c: dst, ldc: ld)
+                } else {
+                    forEachBand(g) { band, _ in
+                        let n = band.count * g.outWidth
+                        im2col(x + start * inSize, g, col, ldCol: n, rows: band)
+                        BLAS.sgemm(transA: false, transB: false, m: filters, n: n, k: patch,
+                                   alpha: 1, a: w, lda: patch, b: col, ldb: n,
+                                   beta: 0, c: dst + band.lowerBound * g.outWidth,
+                                   ldc: outPlane)
+                    }
+                }
                 if let b {
                     for f in 0..<filters {
                         addScalar(dst + f * outPlane, b[f], dst + f * outPlane,
@@ -287,16 +346,47 @@ public final class Convolution: Layer, MACCounting {
         }
     }
 
+    /// The weight gradient by Winograd: per chunk, the input tiles (V, as in forward) and
+    /// the output gradient's tiles (Z) give dU += Z V^T in 16 GEMMs with 2.25 times fewer
+    /// multiplies than im2col + GEMM; groups sum their own dU, added in group order, and
+    /// dW = G^T dU G at the end.
+    private func winogradWeightGradient(_ x: UnsafePointer<Float>,
+                                        _ dY: UnsafePointer<Float>, _ wp: WinogradPlan) {
+        let s = wp.forward, chunks = wp.chunks, tiles = s.tilesPerImage
+        let inImage = s.channels * s.height * s.width
+        let outImage = s.filters * s.outHeight * s.outWidth
+        chunks.forEachChunk { group, worker, start, count in
+            let v = winogradInputs[worker].pointer, z = winogradProducts[worker].pointer
+            let scratch = winogradPlanes[worker].pointer
+            winogradTransformInput(x + start * inImage, images: count, s, scratch: scratch,
+                                   into: v)
+            winogradTransformOutputGradient(dY + start * outImage, images: count, s,
+                                            scratch: scratch, into: z)
+            winogradMultiplyGradient(z, v, filters: s.filters, channels: s.channels,
+                                     columns: count * tiles,
+                                     accumulate: start != group * chunks.chunk,
+                                     spread: chunks.chunkCount == 1,
+                                     into: winogradGradients[group].pointer)
+        }
+        let du = winogradGradients[0].pointer, count = 16 * s.filters * s.channels
+        for group in 1..<max(1, chunks.groups) {
+            accumulate(winogradGradients[group].pointer, into: du, count: count)
+        }
+        winogradTransformFilterGradient(du, filters: s.filters, channels: s.channels,
+                                        into: weight.gradient.pointer)
+    }
+
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                          inputGradient: Tensor?) {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
         let p = plan(images: input.shape[0])
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
         let x = input.pointer, dYAll = outputGradient.pointer, w = weight.value.pointer
-        let needWeight = weight.isTrainable
         let winograd = winogradPlan
-        // With Winograd the input gradient is its own pass below; the loop does dW and dB.
-        let dX = winograd == nil ? inputGradient?.pointer : nil
+        // Passes that go by Winograd are their own loops after this one, which always
+        // does the bias gradient.
+        let needWeight = weight.isTrainable && !(winograd?.weights ?? false)
+        let dX = (winograd?.data ?? false) ? nil : inputGradient?.pointer
         p.forEachChunk { group, worker, start, m in
             let dW = group == 0 ? weight.gradient.pointer : weightPartials[group - 1].pointer
             let dB = bias == nil ? nil
@@ -306,11 +396,6 @@ public final class Convolution: Layer, MACCounting {
             if first { dB?.update(repeating: 0, count: filters) }
             let col = columns[worker].pointer
             let ld = m * outPlane
-            if needWeight {
-                for i in 0..<m {
-                    im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
-                }
-            }
             // dY as an (F, m*P) matrix: one image's gradient already is one, several
             // are gathered side by side.
             var dY = dYAll + start * filters * outPlane
@@ -327,7 +412,33 @@ public final class Convolution: Layer, MACCounting {
             if let dB {
                 for f in 0..<filters { dB[f] += sum(dY + f * ld, count: ld) }
             }
+            if m == 1 && bandRows < g.outHeight {
+                // Band by band: dW accumulates over the bands in order, dX receives each
+                // band's fold.
+                let image = x + start * inSize, dXImage = dX.map { $0 + start * inSize }
+                dXImage?.update(repeating: 0, count: inSize)
+                forEachBand(g) { band, index in
+                    let n = band.count * g.outWidth
+                    let dYBand = dY + band.lowerBound * g.outWidth
+                    if needWeight {
+                        im2col(image, g, col, ldCol: n, rows: band)
+                        BLAS.sgemm(transA: false, transB: true, m: filters, n: patch, k: n,
+                                   alpha: 1, a: dYBand, lda: outPlane, b: col, ldb: n,
+                                   beta: first && index == 0 ? 0 : 1, c: dW, ldc: patch)
+                    }
+                    if let dXImage {
+                        BLAS.sgemm(transA: true, transB: false, m: patch, n: n, k: filters,
+                                   alpha: 1, a: w, lda: patch, b: dYBand, ldb: outPlane,
+                                   beta: 0, c: col, ldc: n)
+                        col2im(col, ldCol: n, g, dXImage, rows: band)
+                    }
+                }
+                return
+            }
             if needWeight {
+                for i in 0..<m {
+                    im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
+                }
                 // dW (F, patch) (+)= dY (F, ld) * col^T (ld, patch)
                 BLAS.sgemm(transA: false, transB: true, m: filters, n: patch, k: ld,
                            alpha: 1, a: dY, lda: ld, b: col, ldb: ld,
@@ -343,7 +454,10 @@ public final class Convolution: Layer, MACCounting {
                 }
             }
         }
-        if let wp = winograd, let dXAll = inputGradient?.pointer {
+        if let wp = winograd, wp.weights, weight.isTrainable {
+            winogradWeightGradient(x, dYAll, wp)
+        }
+        if let wp = winograd, wp.data, let dXAll = inputGradient?.pointer {
             winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: true,
                                      into: transformedAdjoint.pointer)
             winogradConvolve(dYAll, wp.adjoint, chunks: wp.chunks,

@@ -1,3 +1,4 @@
+import ImbalanceKernels
 import ImbalanceRandom
 
 /// A basic residual block (He et al., 2016), as one composite layer so that `Network`
@@ -126,7 +127,9 @@ public final class ResidualBlock: Layer, MACCounting {
         conv1.forward(input, into: conv1Out, context: &context)
         bn1.forward(conv1Out, into: hidden, context: &context)
         let h = hidden.pointer
-        for i in 0..<hidden.count { h[i] = h[i] > 0 ? h[i] : 0 }
+        Parallel.elementwise(hidden.count) { r in
+            for i in r { h[i] = h[i] > 0 ? h[i] : 0 }
+        }
         conv2.forward(hidden, into: conv2Out, context: &context)
         bn2.forward(conv2Out, into: output, context: &context)
         let residual: UnsafeMutablePointer<Float>
@@ -138,9 +141,11 @@ public final class ResidualBlock: Layer, MACCounting {
             residual = input.pointer
         }
         let y = output.pointer
-        for i in 0..<output.count {
-            let v = y[i] + residual[i]
-            y[i] = v > 0 ? v : 0
+        Parallel.elementwise(output.count) { r in
+            for i in r {
+                let v = y[i] + residual[i]
+                y[i] = v > 0 ? v : 0
+            }
         }
     }
 
@@ -149,9 +154,11 @@ public final class ResidualBlock: Layer, MACCounting {
         guard inputGradient != nil || parameters.contains(where: \.isTrainable) else { return }
         // Through the final ReLU: both paths receive the same gradient.
         let y = output.pointer, dy = outputGradient.pointer, g = sumGradient.pointer
-        for i in 0..<output.count {
-            let d = dy[i]   // loaded unconditionally so that the select vectorises
-            g[i] = y[i] > 0 ? d : 0
+        Parallel.elementwise(output.count) { r in
+            for i in r {
+                let d = dy[i]   // loaded unconditionally so that the select vectorises
+                g[i] = y[i] > 0 ? d : 0
+            }
         }
 
         // Shortcut first: a projection writes the input gradient, the main path adds to it.
@@ -166,9 +173,11 @@ public final class ResidualBlock: Layer, MACCounting {
         conv2.backward(input: hidden, output: conv2Out, outputGradient: gradientA,
                        inputGradient: gradientB)
         let h = hidden.pointer, gb = gradientB.pointer
-        for i in 0..<hidden.count {
-            let d = gb[i]
-            gb[i] = h[i] > 0 ? d : 0
+        Parallel.elementwise(hidden.count) { r in
+            for i in r {
+                let d = gb[i]
+                gb[i] = h[i] > 0 ? d : 0
+            }
         }
         bn1.backward(input: conv1Out, output: hidden, outputGradient: gradientB,
                      inputGradient: gradientA)
@@ -182,11 +191,11 @@ public final class ResidualBlock: Layer, MACCounting {
             conv1.backward(input: input, output: conv1Out, outputGradient: gradientA,
                            inputGradient: inputGradientScratch)
             let s = inputGradientScratch.pointer
-            for i in 0..<dX.count { dx[i] += s[i] }
+            Parallel.elementwise(dX.count) { r in for i in r { dx[i] += s[i] } }
         } else {
             conv1.backward(input: input, output: conv1Out, outputGradient: gradientA,
                            inputGradient: dX)
-            for i in 0..<dX.count { dx[i] += g[i] }
+            Parallel.elementwise(dX.count) { r in for i in r { dx[i] += g[i] } }
         }
     }
 }

@@ -25,6 +25,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time every layer's forward and backward pass.") var layers = false
     @Option(help: ArgumentHelp("Column-buffer budget of every convolution, in floats (for tuning).", visibility: .hidden))
     var columnBudget: Int?
+    @Option(help: ArgumentHelp("Band budget of every convolution, in floats: larger images are unfolded in bands of output rows (for tuning).", visibility: .hidden))
+    var bandBudget: Int?
     @Flag(help: ArgumentHelp("Direct (im2col) convolution everywhere, no Winograd (to measure what Winograd gains).", visibility: .hidden))
     var noWinograd = false
     @Option(help: "Write the results as JSON here.") var output: String?
@@ -63,6 +65,7 @@ struct Bench: ParsableCommand {
             : try Models.make(model, classes: classes)
         for conv in net.convolutions {
             if let columnBudget { conv.columnBudget = columnBudget }
+            if let bandBudget { conv.bandBudget = bandBudget }
             if noWinograd { conv.winograd = .never }
         }
         var rng = RandomStream(seed: 1)

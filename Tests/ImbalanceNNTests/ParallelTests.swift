@@ -92,8 +92,8 @@ final class ConvolutionPlanTests: XCTestCase {
     }
 }
 
-/// Winograd F(2x2,3x3) against the direct im2col convolution of the same layer: outputs
-/// and every gradient agree to fp32 rounding, on odd sizes (partial edge tiles), each
+/// Winograd F(2x2,3x3) against the direct im2col convolution of the same layer: outputs,
+/// input and weight gradients agree to fp32 rounding (the bias gradient is the same sum), on odd sizes (partial edge tiles), each
 /// padding it serves, and batches that span several chunks and groups.
 final class WinogradTests: XCTestCase {
     private func run(_ conv: Convolution, shape: [Int], winograd: Bool)
@@ -141,7 +141,7 @@ final class WinogradTests: XCTestCase {
                 let name = "\(k) threads \(threads)"
                 assertClose(fast.out, direct.out, "output \(name)")
                 assertClose(fast.dX, direct.dX, "input gradient \(name)")
-                XCTAssertEqual(fast.dW, direct.dW, "weight gradient \(name) (same method)")
+                assertClose(fast.dW, direct.dW, "weight gradient \(name)")
                 XCTAssertEqual(fast.dB, direct.dB, "bias gradient \(name) (same method)")
             }
         }
