@@ -161,5 +161,83 @@ final class WinogradTests: XCTestCase {
         net.prepare(batch: 2)
         let chosen = net.convolutions.filter(\.usesWinograd).map(\.name)
         XCTAssertEqual(chosen, ["conv2", "conv4", "conv5"])
+        // The weight gradient's rule reaches smaller maps: conv7's 6x6 too.
+        let forWeights = net.convolutions.filter(\.usesWinogradForWeights).map(\.name)
+        XCTAssertEqual(forWeights, ["conv2", "conv4", "conv5", "conv7"])
+    }
+
+    func testWeightGradientOnlyWinogradMatchesDirect() {
+        // An 8x8 map: forward and input gradient direct, weight gradient by Winograd.
+        let conv = Convolution(name: "w8", inputChannels: 16, filters: 16, kernel: 3,
+                               padding: 1)
+        var rng = RandomStream(seed: 4)
+        conv.initialize(using: &rng)
+        let shape = [5, 16, 8, 8]
+        let direct = run(conv, shape: shape, winograd: false)
+        conv.winograd = .automatic
+        let outShape = conv.outputShape(for: shape)
+        XCTAssertFalse(conv.usesWinograd)
+        XCTAssertTrue(conv.usesWinogradForWeights)
+        var data = RandomStream(seed: 5)
+        let x = Tensor(shape: shape), y = Tensor(shape: outShape)
+        let dY = Tensor(shape: outShape), dX = Tensor(shape: shape)
+        for i in 0..<x.count { x[i] = 2 * data.uniformFloat() - 1 }
+        for i in 0..<dY.count { dY[i] = 2 * data.uniformFloat() - 1 }
+        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
+        conv.forward(x, into: y, context: &ctx)
+        conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
+        XCTAssertEqual(y.array, direct.out, "forward is the direct method's")
+        XCTAssertEqual(dX.array, direct.dX, "input gradient is the direct method's")
+        assertClose(conv.weight.gradient.array, direct.dW, "weight gradient")
+    }
+}
+
+/// Images whose column matrix exceeds the band budget are unfolded band by band: the same
+/// outputs, and gradients equal to fp32 rounding, against unfolding the whole image.
+final class ConvolutionBandTests: XCTestCase {
+    private func pass(_ conv: Convolution, x: Tensor, dY: Tensor)
+        -> (out: [Float], dX: [Float], dW: [Float], dB: [Float]) {
+        let y = Tensor(shape: dY.shape), dX = Tensor(shape: x.shape)
+        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
+        conv.forward(x, into: y, context: &ctx)
+        conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
+        return (y.array, dX.array, conv.weight.gradient.array, conv.bias!.gradient.array)
+    }
+
+    func testBandsMatchWholeImages() {
+        for (stride, pad) in [(1, 1), (2, 1), (1, 0)] {
+            let conv = Convolution(name: "band", inputChannels: 3, filters: 4, kernel: 3,
+                                   stride: stride, padding: pad)
+            conv.winograd = .never
+            var rng = RandomStream(seed: 3)
+            conv.initialize(using: &rng)
+            let shape = [3, 3, 11, 9]
+            let outShape = conv.outputShape(for: shape)
+            let x = Tensor(shape: shape), dY = Tensor(shape: outShape)
+            for i in 0..<x.count { x[i] = 2 * rng.uniformFloat() - 1 }
+            for i in 0..<dY.count { dY[i] = 2 * rng.uniformFloat() - 1 }
+            conv.columnBudget = 1       // one image per chunk, however small
+            conv.minimumColumns = 1
+            let whole = pass(conv, x: x, dY: dY)
+            conv.bandBudget = 27 * outShape[3] * 2   // two output rows per band
+            let banded = pass(conv, x: x, dY: dY)
+            let name = "stride \(stride) pad \(pad)"
+            XCTAssertEqual(banded.out, whole.out, "output, \(name)")
+            XCTAssertEqual(banded.dB, whole.dB, "bias gradient, \(name)")
+            for (a, b, what) in [(banded.dX, whole.dX, "input"), (banded.dW, whole.dW, "weight")] {
+                let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-5, "\(what) gradient, \(name)")
+            }
+        }
+    }
+
+    func testGradientCheckInBands() {
+        let conv = Convolution(name: "conv_bands", inputChannels: 2, filters: 3, kernel: 3,
+                               padding: 1)
+        conv.winograd = .never
+        conv.columnBudget = 1
+        conv.minimumColumns = 1
+        conv.bandBudget = 18 * 7   // one output row of a 7-wide map per band
+        checkGradients(of: conv, inputShape: [2, 2, 5, 7])
     }
 }
