@@ -89,6 +89,8 @@ public final class Convolution: Layer, MACCounting {
     private var columns: [Tensor] = []
     /// One per worker: the (F, chunk*P) GEMM result / gathered output gradient.
     private var products: [Tensor] = []
+    /// One per worker when fused with max pooling: one image's output, or its gradient.
+    private var imageOutputs: [Tensor] = []
     /// Weight and bias gradients of groups 1..<groups (group 0 writes the parameters').
     private var weightPartials: [Tensor] = []
     private var biasPartials: [Tensor] = []
@@ -180,13 +182,7 @@ public final class Convolution: Layer, MACCounting {
             bandRows = (g.outHeight + bands - 1) / bands
         }
         func grow(_ list: inout [Tensor], to count: Int, floats: Int) {
-            for i in 0..<count {
-                if i < list.count {
-                    if list[i].capacity < floats { list[i] = Tensor(shape: [floats]) }
-                } else {
-                    list.append(Tensor(shape: [floats]))
-                }
-            }
+            Self.grow(&list, to: count, floats: floats)
         }
         // Scratch is per worker, not per group: one thread reuses one column buffer, which
         // then stays in L2 (four rotating 1 MiB buffers measured 10% slower on LeNet-5).
@@ -257,6 +253,17 @@ public final class Convolution: Layer, MACCounting {
         }
     }
 
+    /// At least `count` buffers of at least `floats` floats in `list`.
+    private static func grow(_ list: inout [Tensor], to count: Int, floats: Int) {
+        for i in 0..<count {
+            if i < list.count {
+                if list[i].capacity < floats { list[i] = Tensor(shape: [floats]) }
+            } else {
+                list.append(Tensor(shape: [floats]))
+            }
+        }
+    }
+
     /// Whether this layer's forward and input gradient run Winograd for its current input
     /// (after `outputShape`).
     public var usesWinograd: Bool { winogradPlan?.data ?? false }
@@ -283,16 +290,43 @@ public final class Convolution: Layer, MACCounting {
     }
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
+        forward(input, output: output.pointer, pooling: nil)
+    }
+
+    /// Max pooling fused after this convolution (`Network.fusesConvolutionPooling`): the
+    /// pooling layer and the batch's pooled output, or its gradient in backward.
+    private struct Pooling {
+        let layer: MaxPool
+        let batch: UnsafeMutablePointer<Float>
+    }
+
+    /// Whether `Network` may run this convolution and the max pooling after it as one pass
+    /// for a batch of `n`: the direct method with one image per chunk.
+    func canFusePooling(images n: Int) -> Bool {
+        guard geometry != nil, n > 0 else { return false }
+        let p = plan(images: n)
+        guard p.chunk == 1, winogradPlan == nil, let g = geometry else { return false }
+        Self.grow(&imageOutputs, to: Parallel.workers(for: p.groups), floats: filters * g.outPlane)
+        return true
+    }
+
+    /// Forward, then max pooling of each image as soon as it is computed, into `pooled`.
+    func forward(_ input: Tensor, pooledBy pool: MaxPool, into pooled: Tensor) {
+        forward(input, output: nil, pooling: Pooling(layer: pool, batch: pooled.pointer))
+    }
+
+    private func forward(_ input: Tensor, output y: UnsafeMutablePointer<Float>?,
+                         pooling: Pooling?) {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
         let p = plan(images: input.shape[0])
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
-        let x = input.pointer, y = output.pointer, w = weight.value.pointer
+        let x = input.pointer, w = weight.value.pointer
         let b = bias?.value.pointer
         if let wp = winogradPlan, wp.data {
             winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: false,
                                      into: transformedFilters.pointer)
             winogradConvolve(x, wp.forward, chunks: wp.chunks, u: transformedFilters.pointer,
-                             bias: b, into: y)
+                             bias: b, into: y!)
             return
         }
         p.forEachChunk { _, worker, start, m in
@@ -303,7 +337,9 @@ public final class Convolution: Layer, MACCounting {
                     im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
                 }
             }
-            let dst = y + start * filters * outPlane
+            // Fused, the image's output lives only in this worker's buffer.
+            let dst = pooling == nil ? y! + start * filters * outPlane
+                : imageOutputs[worker].pointer
             if m == 1 {
                 // One image: the GEMM's (F, P) result is already the output's layout;
                 // band by band, each GEMM writes its rows of it.
@@ -328,6 +364,7 @@ public final class Convolution: Layer, MACCounting {
                                   count: outPlane)
                     }
                 }
+                pooling?.layer.pool(images: start, count: 1, from: dst, into: pooling!.batch)
             } else {
                 let product = products[worker].pointer
                 BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
@@ -378,10 +415,25 @@ public final class Convolution: Layer, MACCounting {
 
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                          inputGradient: Tensor?) {
+        backward(input: input, outputGradient: outputGradient.pointer, pooling: nil,
+                 inputGradient: inputGradient)
+    }
+
+    /// Backward through the fused max pooling and this convolution: each image's output
+    /// gradient is unpooled from `pooledGradient` into a worker's buffer and used at once.
+    func backward(input: Tensor, pooledBy pool: MaxPool, pooledGradient: Tensor,
+                  inputGradient: Tensor?) {
+        backward(input: input, outputGradient: nil,
+                 pooling: Pooling(layer: pool, batch: pooledGradient.pointer),
+                 inputGradient: inputGradient)
+    }
+
+    private func backward(input: Tensor, outputGradient dYAll: UnsafePointer<Float>?,
+                          pooling: Pooling?, inputGradient: Tensor?) {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
         let p = plan(images: input.shape[0])
         let inSize = g.channels * g.inPlane, outPlane = g.outPlane, patch = g.patchSize
-        let x = input.pointer, dYAll = outputGradient.pointer, w = weight.value.pointer
+        let x = input.pointer, w = weight.value.pointer
         let winograd = winogradPlan
         // Passes that go by Winograd are their own loops after this one, which always
         // does the bias gradient.
@@ -398,7 +450,14 @@ public final class Convolution: Layer, MACCounting {
             let ld = m * outPlane
             // dY as an (F, m*P) matrix: one image's gradient already is one, several
             // are gathered side by side.
-            var dY = dYAll + start * filters * outPlane
+            var dY: UnsafePointer<Float>
+            if let pooling {
+                let own = imageOutputs[worker].pointer
+                pooling.layer.unpool(images: start, count: m, gradient: pooling.batch, into: own)
+                dY = UnsafePointer(own)
+            } else {
+                dY = dYAll! + start * filters * outPlane
+            }
             if m > 1 {
                 let gathered = products[worker].pointer
                 for i in 0..<m {
@@ -407,7 +466,7 @@ public final class Convolution: Layer, MACCounting {
                                   gathered + f * ld + i * outPlane, count: outPlane)
                     }
                 }
-                dY = gathered
+                dY = UnsafePointer(gathered)
             }
             if let dB {
                 for f in 0..<filters { dB[f] += sum(dY + f * ld, count: ld) }
@@ -455,12 +514,12 @@ public final class Convolution: Layer, MACCounting {
             }
         }
         if let wp = winograd, wp.weights, weight.isTrainable {
-            winogradWeightGradient(x, dYAll, wp)
+            winogradWeightGradient(x, dYAll!, wp)
         }
         if let wp = winograd, wp.data, let dXAll = inputGradient?.pointer {
             winogradTransformFilters(w, filters: filters, channels: g.channels, adjoint: true,
                                      into: transformedAdjoint.pointer)
-            winogradConvolve(dYAll, wp.adjoint, chunks: wp.chunks,
+            winogradConvolve(dYAll!, wp.adjoint, chunks: wp.chunks,
                              u: transformedAdjoint.pointer, bias: nil, into: dXAll)
         }
         // Groups' gradients, added in group order.

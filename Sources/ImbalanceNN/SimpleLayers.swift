@@ -51,6 +51,27 @@ public final class MaxPool: Layer {
         }
     }
 
+    /// Pools images first..<first+count of a batch whose pooling input for those images is
+    /// at `source` (image-local: a convolution's output for them, never stored in full), into
+    /// the batch's `output`. For `Network`'s convolution + pooling fusion.
+    func pool(images first: Int, count: Int, from source: UnsafePointer<Float>,
+              into output: UnsafeMutablePointer<Float>) {
+        guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
+        let outImage = g.channels * g.outHeight * g.outWidth
+        maxPoolForward(source, images: count, g, output + first * outImage,
+                       argmax + first * outImage)
+    }
+
+    /// The input gradient of images first..<first+count, image-local at `destination`, from
+    /// the batch's output gradient: the counterpart of `pool(images:count:from:into:)`.
+    func unpool(images first: Int, count: Int, gradient: UnsafePointer<Float>,
+                into destination: UnsafeMutablePointer<Float>) {
+        guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
+        let outImage = g.channels * g.outHeight * g.outWidth
+        maxPoolBackward(gradient + first * outImage, images: count, g,
+                        argmax + first * outImage, destination)
+    }
+
     /// Runs `body` on ranges of the batch's images across the workers. Pooling works plane
     /// by plane, so any split gives the same result.
     private func forEachImageRange(_ n: Int, _ g: PoolGeometry,

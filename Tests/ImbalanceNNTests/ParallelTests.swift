@@ -38,9 +38,12 @@ final class ParallelTests: XCTestCase {
     }
 
     /// Output and every parameter gradient of one training step, as raw bit patterns.
-    private func step(_ model: String, batch: Int, threads: Int) throws -> [[UInt32]] {
+    private func step(_ model: String, batch: Int, threads: Int,
+                      fused: Bool = true) throws -> [[UInt32]] {
         Parallel.threads = threads
+        defer { Parallel.threads = 1 }
         let net = try Models.make(model, classes: 10)
+        net.fusesConvolutionPooling = fused
         var rng = RandomStream(seed: 7)
         net.initialize(using: &rng)
         net.prepare(batch: batch)
@@ -53,6 +56,22 @@ final class ParallelTests: XCTestCase {
         net.backward()
         return [out.array.map(\.bitPattern)]
             + net.parameters.map { $0.gradient.array.map(\.bitPattern) }
+            // conv2's input gradient: through the second fused pair.
+            + (model == "lenet5" ? [net.gradients[2].array.map(\.bitPattern)] : [])
+    }
+
+    /// LeNet-5's convolution + pooling pairs run fused by default; fusion changes no bit
+    /// of the output, the parameter gradients or the input gradient of conv2 (whose output
+    /// gradient came through the fused unpooling), on one thread or two.
+    func testLeNetFusedConvolutionPoolingIsBitIdenticalToSeparateLayers() throws {
+        for threads in [1, 2] {
+            let separate = try step("lenet5", batch: 64, threads: threads, fused: false)
+            XCTAssertEqual(try step("lenet5", batch: 64, threads: threads), separate,
+                           "threads \(threads)")
+        }
+        // A batch whose images do not fill a whole number of groups.
+        XCTAssertEqual(try step("lenet5", batch: 7, threads: 2),
+                       try step("lenet5", batch: 7, threads: 1, fused: false))
     }
 
     func testLeNetStepIsBitIdenticalOnOneTwoAndThreeThreads() throws {
