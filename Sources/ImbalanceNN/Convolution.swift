@@ -2,21 +2,23 @@ import ImbalanceKernels
 import ImbalanceRandom
 
 /// 2-D convolution as im2col + GEMM over chunks of images (Caffe's approach), or Winograd
-/// F(2x2,3x3) for the forward and input gradient of the 3x3 stride-1 layers where it pays.
+/// F(2x2,3x3) for the passes of 3x3 stride-1 layers where it pays (forward and input
+/// gradient on one rule, weight gradient on another).
 ///
 /// Input (N, C, H, W) -> output (N, F, OH, OW); weights (F, C, KH, KW), bias (F).
 /// A chunk of images is unfolded side by side into one column matrix
 /// (C*KH*KW, chunk*OH*OW). One image per chunk is the rule (its column matrix stays in
 /// cache and its GEMM writes the output in place); only small maps take several, so that
-/// no GEMM is narrower than `minimumColumns`.
+/// no GEMM is narrower than `minimumColumns`; images whose column matrix would not stay
+/// in L2 are unfolded in bands of output rows (`bandBudget`).
 ///
 /// Chunks are dealt to a fixed number of groups (`groups`, never more than
 /// `maxGroups`), which `Parallel.forEach` runs on its workers: every group sums its own
 /// weight gradient, and the groups' gradients are added in group order at the end (scratch
 /// buffers belong to workers, which changes no result). The grouping depends on the batch
-/// and the layer only, so one thread and two give the same bits. Backward unfolds each chunk again: keeping
-/// every chunk's columns from forward (8 MiB for LeNet's conv2) measured slower than
-/// redoing im2col into one L2-resident buffer.
+/// and the layer only, so one thread and two give the same bits. Backward unfolds each
+/// chunk again: keeping every chunk's columns from forward (8 MiB for LeNet's conv2)
+/// measured slower than redoing im2col into one L2-resident buffer.
 public final class Convolution: Layer, MACCounting {
     public let name: String
     public let filters: Int
@@ -95,10 +97,9 @@ public final class Convolution: Layer, MACCounting {
     private var weightPartials: [Tensor] = []
     private var biasPartials: [Tensor] = []
 
-    /// When forward and input gradient go by Winograd F(2x2,3x3) (3x3 stride-1 layers
-    /// only; the weight gradient stays im2col + GEMM).
+    /// When passes go by Winograd F(2x2,3x3) (3x3 stride-1 layers only).
     public enum WinogradUse: Sendable {
-        /// Where it measured faster (`winogradPays`).
+        /// Where it measured faster (`winogradPays`, `winogradPaysForWeights`).
         case automatic
         /// Never: the direct method, to measure what Winograd gains.
         case never
