@@ -87,10 +87,7 @@ public func col2im(_ col: UnsafePointer<Float>, ldCol: Int, _ g: ConvGeometry,
         for kh in 0..<g.kernelH {
             for kw in 0..<g.kernelW {
                 let srcRow = col + row * ldCol
-                // No division at stride 1: two per row cost more than the row's adds.
-                let (owLo, owHi) = g.strideW == 1 ? stride1Span(kw: kw, g)
-                    : (max(0, ceilDiv(g.padW - kw, g.strideW)),
-                       min(ow, ceilDiv(w + g.padW - kw, g.strideW)))
+                let (owLo, owHi) = columnSpan(kw: kw, g)
                 if owHi > owLo {
                     for y in band {
                         let ih = y * g.strideH - g.padH + kh
@@ -116,6 +113,16 @@ public func col2im(_ col: UnsafePointer<Float>, ldCol: Int, _ g: ConvGeometry,
 @inline(__always)
 private func stride1Span(kw: Int, _ g: ConvGeometry) -> (lo: Int, hi: Int) {
     (max(0, g.padW - kw), min(g.outWidth, g.width + g.padW - kw))
+}
+
+/// Output columns [lo, hi) of kernel column `kw` whose input column lies inside the
+/// image, for any stride (no division at stride 1: two per row cost more than a short
+/// row's copy or adds).
+@inline(__always)
+private func columnSpan(kw: Int, _ g: ConvGeometry) -> (lo: Int, hi: Int) {
+    if g.strideW == 1 { return stride1Span(kw: kw, g) }
+    return (max(0, ceilDiv(g.padW - kw, g.strideW)),
+            min(g.outWidth, ceilDiv(g.width + g.padW - kw, g.strideW)))
 }
 
 /// Stride-1 im2col, loops ordered (c, kh, output row, kw): the input row at hand stays in
@@ -164,9 +171,7 @@ func im2colAnyStride(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
         for kh in 0..<g.kernelH {
             for kw in 0..<g.kernelW {
                 let dstRow = col + row * ldCol
-                // Output columns whose input column is inside the image.
-                let owLo = max(0, ceilDiv(g.padW - kw, g.strideW))
-                let owHi = min(ow, ceilDiv(w + g.padW - kw, g.strideW))  // exclusive
+                let (owLo, owHi) = columnSpan(kw: kw, g)
                 for y in band {
                     let dst = dstRow + (y - band.lowerBound) * ow
                     let ih = y * g.strideH - g.padH + kh

@@ -134,12 +134,7 @@ public func winogradTransformInput(_ input: UnsafePointer<Float>, images: Int,
                     let lanes = min(8, s.tilesWide - tx)
                     @inline(__always)
                     func put(_ xi: Int, _ value: SIMD8<Float>) {
-                        let dst = v + xi * plane + at
-                        if lanes == 8 {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-                        } else {
-                            for k in 0..<lanes { dst[k] = value[k] }
-                        }
+                        storeLanes(value, v + xi * plane + at, lanes: lanes)
                     }
                     put(0, t00 - t02); put(1, t01 + t02); put(2, t02 - t01); put(3, t01 - t03)
                     put(4, t10 - t12); put(5, t11 + t12); put(6, t12 - t11); put(7, t11 - t13)
@@ -149,6 +144,18 @@ public func winogradTransformInput(_ input: UnsafePointer<Float>, images: Int,
                 }
             }
         }
+    }
+}
+
+/// Stores the first `lanes` lanes of `value` (one per tile) at `destination`: all eight
+/// at once unless the row of tiles ends inside this group of eight.
+@inline(__always)
+func storeLanes(_ value: SIMD8<Float>, _ destination: UnsafeMutablePointer<Float>,
+                lanes: Int) {
+    if lanes == 8 {
+        UnsafeMutableRawPointer(destination).storeBytes(of: value, as: SIMD8<Float>.self)
+    } else {
+        for k in 0..<lanes { destination[k] = value[k] }
     }
 }
 
@@ -269,12 +276,7 @@ public func winogradTransformOutputGradient(_ gradient: UnsafePointer<Float>, im
                     let lanes = min(8, s.tilesWide - tx)
                     @inline(__always)
                     func put(_ xi: Int, _ value: SIMD8<Float>) {
-                        let dst = z + xi * plane + at
-                        if lanes == 8 {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-                        } else {
-                            for k in 0..<lanes { dst[k] = value[k] }
-                        }
+                        storeLanes(value, z + xi * plane + at, lanes: lanes)
                     }
                     put(0, p0); put(1, p0 + q0); put(2, p0 - q0); put(3, -q0)
                     put(4, p1); put(5, p1 + q1); put(6, p1 - q1); put(7, -q1)
