@@ -343,21 +343,15 @@ public final class Convolution: Layer, MACCounting {
                 : imageOutputs[worker].pointer
             if m == 1 {
                 // One image: the GEMM's (F, P) result is already the output's layout;
-                // band by band, each GEMM writes its rows of it.
-                if bandRows == g.outHeight {
-                    im2col(x + start * inSize, g, col, ldCol: ld)
-                    BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
-                               alpha: 1, a: w, lda: patch, b: col, ldb: ld,
-                               beta: 0, c: dst, ldc: ld)
-                } else {
-                    forEachBand(g) { band, _ in
-                        let n = band.count * g.outWidth
-                        im2col(x + start * inSize, g, col, ldCol: n, rows: band)
-                        BLAS.sgemm(transA: false, transB: false, m: filters, n: n, k: patch,
-                                   alpha: 1, a: w, lda: patch, b: col, ldb: n,
-                                   beta: 0, c: dst + band.lowerBound * g.outWidth,
-                                   ldc: outPlane)
-                    }
+                // band by band (one band unless the image is large), each GEMM writes its
+                // rows of it.
+                forEachBand(g) { band, _ in
+                    let n = band.count * g.outWidth
+                    im2col(x + start * inSize, g, col, ldCol: n, rows: band)
+                    BLAS.sgemm(transA: false, transB: false, m: filters, n: n, k: patch,
+                               alpha: 1, a: w, lda: patch, b: col, ldb: n,
+                               beta: 0, c: dst + band.lowerBound * g.outWidth,
+                               ldc: outPlane)
                 }
                 if let b {
                     for f in 0..<filters {
@@ -472,9 +466,9 @@ public final class Convolution: Layer, MACCounting {
             if let dB {
                 for f in 0..<filters { dB[f] += sum(dY + f * ld, count: ld) }
             }
-            if m == 1 && bandRows < g.outHeight {
-                // Band by band: dW accumulates over the bands in order, dX receives each
-                // band's fold.
+            if m == 1 {
+                // Band by band (one band unless the image is large): dW accumulates over
+                // the bands in order, dX receives each band's fold.
                 let image = x + start * inSize, dXImage = dX.map { $0 + start * inSize }
                 dXImage?.update(repeating: 0, count: inSize)
                 forEachBand(g) { band, index in
@@ -495,6 +489,7 @@ public final class Convolution: Layer, MACCounting {
                 }
                 return
             }
+            // Several small images side by side.
             if needWeight {
                 for i in 0..<m {
                     im2col(x + (start + i) * inSize, g, col + i * outPlane, ldCol: ld)
