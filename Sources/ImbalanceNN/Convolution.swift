@@ -45,6 +45,28 @@ public final class Convolution: Layer, MACCounting {
     public var bandBudget = 131_072 { didSet { plan = Plan() } }
     /// Output rows per band (all of them when an image is not banded).
     private var bandRows = 1
+
+    /// When the direct method splits the kernel's rows into GEMMs of their own.
+    public enum KernelRowUse: Sendable {
+        /// Where it measured faster (`kernelRowsPay`).
+        case automatic
+        /// Never: one GEMM over the whole column matrix, to measure what splitting gains.
+        case never
+        /// In every stride-1 layer whose images go one per chunk, for tests on any shape.
+        case always
+    }
+    public var kernelRows = KernelRowUse.automatic { didSet { plan = Plan() } }
+    /// Set when the plan splits kernel rows: the geometry of a 1 x KW kernel over the same
+    /// input and padding, whose column matrix (C*KW, (OH+KH-1)*OW) holds every input row
+    /// once per kernel column. Kernel row kh's full-im2col rows are this matrix's window
+    /// of OH*OW columns starting at kh*OW, so the convolution is KH GEMMs over shifted
+    /// windows of a matrix KH times smaller, and col2im folds only along the rows.
+    private var rowGeometry: ConvGeometry?
+    /// The weights as KH matrices (F, C*KW), one per kernel row, rebuilt from `weight`
+    /// at every pass.
+    private var rowWeights = Tensor(shape: [0])
+    /// Per group: the weight gradient in `rowWeights`' layout.
+    private var rowGradients: [Tensor] = []
     /// Most groups a batch is split into: the most workers a layer can use. A constant, not
     /// the thread count, so that results never depend on the thread count.
     public static let maxGroups = 4
@@ -189,6 +211,20 @@ public final class Convolution: Layer, MACCounting {
         // then stays in L2 (four rotating 1 MiB buffers measured 10% slower on LeNet-5).
         let workers = Parallel.workers(for: p.groups)
         grow(&columns, to: workers, floats: chunk * g.patchSize * bandRows * g.outWidth)
+        rowGeometry = nil
+        let wantRows = kernelRows == .always
+            || (kernelRows == .automatic && Self.kernelRowsPay(g))
+        if chunk == 1 && g.strideH == 1 && g.strideW == 1 && g.kernelH > 1 && wantRows {
+            rowGeometry = ConvGeometry(channels: g.channels, height: g.height, width: g.width,
+                                       kernelH: 1, kernelW: g.kernelW, strideH: 1, strideW: 1,
+                                       padH: g.padH, padW: g.padW)
+            grow(&columns, to: workers, floats: g.channels * g.kernelW
+                 * (bandRows + g.kernelH - 1) * g.outWidth)
+            if rowWeights.capacity < weight.value.count {
+                rowWeights = Tensor(shape: [weight.value.count])
+            }
+            grow(&rowGradients, to: p.groups, floats: weight.value.count)
+        }
         if chunk > 1 { grow(&products, to: workers, floats: filters * chunk * g.outPlane) }
         grow(&weightPartials, to: p.groups - 1, floats: weight.value.count)
         if bias != nil { grow(&biasPartials, to: p.groups - 1, floats: filters) }
@@ -241,6 +277,44 @@ public final class Convolution: Layer, MACCounting {
     /// ResNet-10's 8x8 blocks: 57 -> 44 ms per batch of 64, 4x4 blocks: 62 -> 42 ms.
     static func winogradPaysForWeights(_ g: ConvGeometry, filters: Int) -> Bool {
         g.channels >= 16 && filters >= 16 && g.outWidth >= 4
+    }
+
+    /// Where splitting kernel rows beats one GEMM over the full column matrix (measured
+    /// with `imbench bench --layers` against `--no-kernel-rows`): stride-1 layers whose
+    /// GEMMs keep an inner dimension C*KW of at least 64.
+    static func kernelRowsPay(_ g: ConvGeometry) -> Bool {
+        g.channels * g.kernelW >= 64
+    }
+
+    /// Whether this layer's direct passes split kernel rows (after `outputShape`).
+    public var usesKernelRows: Bool { rowGeometry != nil }
+
+    /// `rowWeights` from `weight`: W[f, c, kh, kw] -> R[kh][f, c*KW + kw].
+    private func arrangeRowWeights(_ g: ConvGeometry) {
+        let w = weight.value.pointer, r = rowWeights.pointer
+        let kh = g.kernelH, kw = g.kernelW, ckw = g.channels * kw
+        for f in 0..<filters {
+            for c in 0..<g.channels {
+                for y in 0..<kh {
+                    copyShort(w + ((f * g.channels + c) * kh + y) * kw,
+                              r + (y * filters + f) * ckw + c * kw, count: kw)
+                }
+            }
+        }
+    }
+
+    /// The weight gradient from `rowGradients[0]`'s layout back to `weight`'s.
+    private func storeRowGradient(_ g: ConvGeometry) {
+        let r = rowGradients[0].pointer, w = weight.gradient.pointer
+        let kh = g.kernelH, kw = g.kernelW, ckw = g.channels * kw
+        for f in 0..<filters {
+            for c in 0..<g.channels {
+                for y in 0..<kh {
+                    copyShort(r + (y * filters + f) * ckw + c * kw,
+                              w + ((f * g.channels + c) * kh + y) * kw, count: kw)
+                }
+            }
+        }
     }
 
     /// Calls `body(band, index)` for the bands of output rows of one image, in order.
@@ -330,6 +404,7 @@ public final class Convolution: Layer, MACCounting {
                              bias: b, into: y!)
             return
         }
+        if rowGeometry != nil { arrangeRowWeights(g) }
         p.forEachChunk { _, worker, start, m in
             let col = columns[worker].pointer
             let ld = m * outPlane
@@ -347,11 +422,24 @@ public final class Convolution: Layer, MACCounting {
                 // rows of it.
                 forEachBand(g) { band, _ in
                     let n = band.count * g.outWidth
+                    let out = dst + band.lowerBound * g.outWidth
+                    if let g1 = rowGeometry {
+                        let ld = (band.count + g.kernelH - 1) * g.outWidth
+                        let ckw = g1.patchSize
+                        im2col(x + start * inSize, g1, col, ldCol: ld,
+                               rows: band.lowerBound..<band.upperBound + g.kernelH - 1)
+                        for kh in 0..<g.kernelH {
+                            BLAS.sgemm(transA: false, transB: false, m: filters, n: n, k: ckw,
+                                       alpha: 1, a: rowWeights.pointer + kh * filters * ckw,
+                                       lda: ckw, b: col + kh * g.outWidth, ldb: ld,
+                                       beta: kh == 0 ? 0 : 1, c: out, ldc: outPlane)
+                        }
+                        return
+                    }
                     im2col(x + start * inSize, g, col, ldCol: n, rows: band)
                     BLAS.sgemm(transA: false, transB: false, m: filters, n: n, k: patch,
                                alpha: 1, a: w, lda: patch, b: col, ldb: n,
-                               beta: 0, c: dst + band.lowerBound * g.outWidth,
-                               ldc: outPlane)
+                               beta: 0, c: out, ldc: outPlane)
                 }
                 if let b {
                     for f in 0..<filters {
@@ -434,8 +522,11 @@ public final class Convolution: Layer, MACCounting {
         // does the bias gradient.
         let needWeight = weight.isTrainable && !(winograd?.weights ?? false)
         let dX = (winograd?.data ?? false) ? nil : inputGradient?.pointer
+        let rows = rowGeometry
+        if rows != nil && dX != nil { arrangeRowWeights(g) }
         p.forEachChunk { group, worker, start, m in
-            let dW = group == 0 ? weight.gradient.pointer : weightPartials[group - 1].pointer
+            let dW = rows != nil ? rowGradients[group].pointer
+                : group == 0 ? weight.gradient.pointer : weightPartials[group - 1].pointer
             let dB = bias == nil ? nil
                 : group == 0 ? bias!.gradient.pointer : biasPartials[group - 1].pointer
             // A group's first chunk overwrites its gradients, later ones add to them.
@@ -474,6 +565,37 @@ public final class Convolution: Layer, MACCounting {
                 forEachBand(g) { band, index in
                     let n = band.count * g.outWidth
                     let dYBand = dY + band.lowerBound * g.outWidth
+                    if let g1 = rows {
+                        // Kernel rows: the column window kh*OW.. of each GEMM, as forward.
+                        let ld = (band.count + g.kernelH - 1) * g.outWidth
+                        let ckw = g1.patchSize, span = band.lowerBound..<band.upperBound + g.kernelH - 1
+                        if needWeight {
+                            im2col(image, g1, col, ldCol: ld, rows: span)
+                            for kh in 0..<g.kernelH {
+                                BLAS.sgemm(transA: false, transB: true, m: filters, n: ckw, k: n,
+                                           alpha: 1, a: dYBand, lda: outPlane,
+                                           b: col + kh * g.outWidth, ldb: ld,
+                                           beta: first && index == 0 ? 0 : 1,
+                                           c: dW + kh * filters * ckw, ldc: ckw)
+                            }
+                        }
+                        if let dXImage {
+                            // Row kh's GEMM adds into columns kh*OW..<kh*OW+n; the first
+                            // writes them, so only the last (KH-1)*OW columns need zeros.
+                            for r in 0..<ckw {
+                                (col + r * ld + n).update(repeating: 0, count: ld - n)
+                            }
+                            for kh in 0..<g.kernelH {
+                                BLAS.sgemm(transA: true, transB: false, m: ckw, n: n, k: filters,
+                                           alpha: 1, a: rowWeights.pointer + kh * filters * ckw,
+                                           lda: ckw, b: dYBand, ldb: outPlane,
+                                           beta: kh == 0 ? 0 : 1, c: col + kh * g.outWidth,
+                                           ldc: ld)
+                            }
+                            col2im(col, ldCol: ld, g1, dXImage, rows: span)
+                        }
+                        return
+                    }
                     if needWeight {
                         im2col(image, g, col, ldCol: n, rows: band)
                         BLAS.sgemm(transA: false, transB: true, m: filters, n: patch, k: n,
@@ -518,9 +640,16 @@ public final class Convolution: Layer, MACCounting {
             winogradConvolve(dYAll!, wp.adjoint, chunks: wp.chunks,
                              u: transformedAdjoint.pointer, bias: nil, into: dXAll)
         }
+        if rows != nil && needWeight {
+            for group in 1..<max(1, p.groups) {
+                accumulate(rowGradients[group].pointer, into: rowGradients[0].pointer,
+                           count: weight.value.count)
+            }
+            storeRowGradient(g)
+        }
         // Groups' gradients, added in group order.
         for group in 1..<max(1, p.groups) {
-            if needWeight {
+            if needWeight && rows == nil {
                 accumulate(weightPartials[group - 1].pointer, into: weight.gradient.pointer,
                            count: weight.value.count)
             }

@@ -29,6 +29,8 @@ struct Bench: ParsableCommand {
     var bandBudget: Int?
     @Flag(help: ArgumentHelp("Direct (im2col) convolution everywhere, no Winograd (to measure what Winograd gains).", visibility: .hidden))
     var noWinograd = false
+    @Flag(help: ArgumentHelp("One GEMM over the full column matrix in every direct convolution, no kernel-row split (to measure what the split gains).", visibility: .hidden))
+    var noKernelRows = false
     @Option(help: "Write the results as JSON here.") var output: String?
 
     struct Result: Codable {
@@ -67,6 +69,7 @@ struct Bench: ParsableCommand {
             if let columnBudget { conv.columnBudget = columnBudget }
             if let bandBudget { conv.bandBudget = bandBudget }
             if noWinograd { conv.winograd = .never }
+            if noKernelRows { conv.kernelRows = .never }
         }
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)

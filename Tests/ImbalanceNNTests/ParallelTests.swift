@@ -260,3 +260,86 @@ final class ConvolutionBandTests: XCTestCase {
         checkGradients(of: conv, inputShape: [2, 2, 5, 7])
     }
 }
+
+/// Kernel rows split into GEMMs of their own (a 1 x KW column matrix, KH shifted windows)
+/// against one GEMM over the full column matrix: outputs and gradients equal to fp32
+/// rounding, on each padding, 3x3 and 5x5 kernels, odd sizes, bands, several groups and
+/// 1 and 2 threads.
+final class KernelRowTests: XCTestCase {
+    private func pass(_ conv: Convolution, x: Tensor, dY: Tensor, rows: Bool)
+        -> (out: [Float], dX: [Float], dW: [Float], dB: [Float]) {
+        conv.kernelRows = rows ? .always : .never
+        _ = conv.outputShape(for: x.shape)
+        XCTAssertEqual(conv.usesKernelRows, rows)
+        let y = Tensor(shape: dY.shape), dX = Tensor(shape: x.shape)
+        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
+        conv.forward(x, into: y, context: &ctx)
+        conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
+        return (y.array, dX.array, conv.weight.gradient.array, conv.bias!.gradient.array)
+    }
+
+    private func assertClose(_ a: [Float], _ b: [Float], _ what: String) {
+        XCTAssertEqual(a.count, b.count, what)
+        let scale = max(1, b.map(abs).max() ?? 1)
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst / scale, 2e-5, "\(what): worst difference \(worst)")
+    }
+
+    func testMatchesOneGEMMOverFullColumns() {
+        let cases: [(c: Int, f: Int, k: Int, h: Int, w: Int, pad: Int, n: Int, band: Int?)] = [
+            (20, 50, 5, 12, 12, 0, 9, nil),   // LeNet-5's conv2
+            (3, 4, 3, 7, 5, 1, 3, nil), (2, 5, 5, 9, 8, 2, 2, nil), (4, 3, 3, 6, 6, 0, 5, 2),
+            (5, 6, 5, 11, 7, 1, 3, 3), (7, 2, 3, 3, 3, 1, 70, nil),
+        ]
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            defer { Parallel.threads = 1 }
+            for k in cases {
+                let conv = Convolution(name: "rows", inputChannels: k.c, filters: k.f,
+                                       kernel: k.k, padding: k.pad)
+                conv.winograd = .never
+                conv.columnBudget = 1   // one image per chunk, however small
+                conv.minimumColumns = 1
+                var rng = RandomStream(seed: 9)
+                conv.initialize(using: &rng)
+                for i in 0..<k.f { conv.bias!.value[i] = Float(i) * 0.1 - 0.2 }
+                let shape = [k.n, k.c, k.h, k.w]
+                let outShape = conv.outputShape(for: shape)
+                if let band = k.band {
+                    conv.bandBudget = k.c * k.k * k.k * outShape[3] * band
+                }
+                let x = Tensor(shape: shape), dY = Tensor(shape: outShape)
+                for i in 0..<x.count { x[i] = 2 * rng.uniformFloat() - 1 }
+                for i in 0..<dY.count { dY[i] = 2 * rng.uniformFloat() - 1 }
+                let full = pass(conv, x: x, dY: dY, rows: false)
+                let split = pass(conv, x: x, dY: dY, rows: true)
+                let name = "\(k) threads \(threads)"
+                assertClose(split.out, full.out, "output \(name)")
+                assertClose(split.dX, full.dX, "input gradient \(name)")
+                assertClose(split.dW, full.dW, "weight gradient \(name)")
+                XCTAssertEqual(split.dB, full.dB, "bias gradient \(name) (same sum)")
+            }
+        }
+    }
+
+    func testGradientCheck() {
+        for (kernel, pad, band) in [(3, 1, nil), (5, 2, 2), (5, 0, nil)] as [(Int, Int, Int?)] {
+            let conv = Convolution(name: "conv_rows", inputChannels: 2, filters: 3,
+                                   kernel: kernel, padding: pad)
+            conv.winograd = .never
+            conv.kernelRows = .always
+            conv.columnBudget = 1
+            conv.minimumColumns = 1
+            if let band { conv.bandBudget = 2 * kernel * kernel * 7 * band }
+            checkGradients(of: conv, inputShape: [3, 2, 7, 7])
+            XCTAssertTrue(conv.usesKernelRows)
+        }
+    }
+
+    func testAutomaticChoiceFollowsTheMeasuredRule() throws {
+        let net = try Models.make("lenet5", classes: 10)
+        net.prepare(batch: 64)
+        // conv1 (one channel: GEMMs with 5-long inner dimensions) keeps the full columns.
+        XCTAssertEqual(net.convolutions.filter(\.usesKernelRows).map(\.name), ["conv2"])
+    }
+}
