@@ -38,6 +38,12 @@ public final class Convolution: Layer, MACCounting {
     /// Fewest output positions (GEMM columns) per chunk: small maps (ResNet's 4x4) are
     /// batched until a GEMM is this wide, whatever the budget.
     public var minimumColumns = 64 { didSet { plan = Plan() } }
+    /// The same floor for layers whose weights exceed `largeWeights` floats (1 MiB, the
+    /// L2): OpenBLAS packs the whole weight matrix at every call, which a wider GEMM
+    /// amortises. ResNet-10's 8x8 and 4x4 blocks: 59 -> 60-63 images/s on 1 thread
+    /// (`imbench bench --model resnet10 --minimum-columns 128`, alternating with 64).
+    public var largeWeightColumns = 128 { didSet { plan = Plan() } }
+    public static let largeWeights = 262_144
     /// Upper bound, in floats, on the column matrix of one band of output rows, for images
     /// whose whole column matrix exceeds it: such an image is unfolded and multiplied band
     /// by band, so that its columns stay in L2 (ResNet's and All-CNN's 32x32 layers: 2.4
@@ -194,7 +200,8 @@ public final class Convolution: Layer, MACCounting {
         guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
         if n == 0 { plan = Plan(); return plan }
         let perImage = g.patchSize * g.outPlane
-        let fill = (minimumColumns + g.outPlane - 1) / g.outPlane
+        let least = weight.value.count >= Self.largeWeights ? largeWeightColumns : minimumColumns
+        let fill = (least + g.outPlane - 1) / g.outPlane
         let p = Plan(images: n, most: max(fill, columnBudget / max(1, perImage)))
         let chunk = p.chunk
         plan = p

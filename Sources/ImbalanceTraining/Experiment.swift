@@ -256,7 +256,9 @@ public enum ImbalanceBenchInfo {
     /// (LeNet-5's records are the same as 0.2.0's). 0.4.0 splits the kernel rows of
     /// stride-1 direct convolutions with C*KW >= 64 into GEMMs of their own (LeNet-5's
     /// conv2, All-CNN's conv7, ResNet-10's 8x8 blocks), which sums their products in
-    /// another order and changes every network's bits.
+    /// another order, and batches at least 128 output positions per GEMM in layers whose
+    /// weights exceed 1 MiB (All-CNN's conv7, ResNet-10's 8x8 and 4x4 blocks); both change
+    /// every network's bits.
     public static let version = "0.4.0"
 }
 

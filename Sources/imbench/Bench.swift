@@ -31,6 +31,8 @@ struct Bench: ParsableCommand {
     var noWinograd = false
     @Flag(help: ArgumentHelp("One GEMM over the full column matrix in every direct convolution, no kernel-row split (to measure what the split gains).", visibility: .hidden))
     var noKernelRows = false
+    @Option(help: ArgumentHelp("Fewest GEMM columns per im2col chunk (small maps batch images until their GEMM is this wide).", visibility: .hidden))
+    var minimumColumns: Int?
     @Option(help: "Write the results as JSON here.") var output: String?
 
     struct Result: Codable {
@@ -70,6 +72,10 @@ struct Bench: ParsableCommand {
             if let bandBudget { conv.bandBudget = bandBudget }
             if noWinograd { conv.winograd = .never }
             if noKernelRows { conv.kernelRows = .never }
+            if let minimumColumns {
+                conv.minimumColumns = minimumColumns
+                conv.largeWeightColumns = minimumColumns
+            }
         }
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)
