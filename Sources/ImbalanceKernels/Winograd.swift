@@ -91,17 +91,19 @@ func paddedPlane(_ s: WinogradShape) -> (height: Int, width: Int) {
 /// Eight horizontally adjacent tiles at a time, one per SIMD lane: their 4x4 inputs are
 /// the even and odd elements of two 16-float loads per row. Each plane is first copied
 /// into a zero-bordered scratch plane (`scratch`, `winogradPaddedPlaneSize` floats) so
-/// that no load needs a bounds check.
+/// that no load needs a bounds check. `channels` limits the pass to those channels' rows
+/// of V (each computed alike), so that workers can share one chunk.
 public func winogradTransformInput(_ input: UnsafePointer<Float>, images: Int,
                                    _ s: WinogradShape, scratch: UnsafeMutablePointer<Float>,
-                                   into v: UnsafeMutablePointer<Float>) {
+                                   into v: UnsafeMutablePointer<Float>,
+                                   channels: Range<Int>? = nil) {
     let tiles = s.tilesPerImage, p = images * tiles
     let plane = s.channels * p
     let h = s.height, w = s.width
     let (ph, pw) = paddedPlane(s)
     scratch.update(repeating: 0, count: ph * pw)
     for image in 0..<images {
-        for c in 0..<s.channels {
+        for c in channels ?? 0..<s.channels {
             let src = input + (image * s.channels + c) * h * w
             for y in 0..<min(h, ph - s.pad) {
                 copyShort(src + y * w, scratch + (y + s.pad) * pw + s.pad, count: w)
@@ -243,18 +245,20 @@ public func winogradTransformOutput(_ m: UnsafePointer<Float>, images: Int,
 /// `winogradTransformOutput` turned into the tile's 2x2 outputs. Tile rows or columns
 /// past the output's edge count as zero gradient. Eight tiles of a row at a time; each
 /// plane is copied into a zero-bordered scratch plane (`winogradPaddedPlaneSize(s)`
-/// floats) first, so that no load needs a bounds check.
+/// floats) first, so that no load needs a bounds check. `filters` limits the pass to
+/// those filters' rows of Z, as `channels` does in `winogradTransformInput`.
 public func winogradTransformOutputGradient(_ gradient: UnsafePointer<Float>, images: Int,
                                             _ s: WinogradShape,
                                             scratch: UnsafeMutablePointer<Float>,
-                                            into z: UnsafeMutablePointer<Float>) {
+                                            into z: UnsafeMutablePointer<Float>,
+                                            filters: Range<Int>? = nil) {
     let tiles = s.tilesPerImage, p = images * tiles
     let plane = s.filters * p
     let oh = s.outHeight, ow = s.outWidth
     let (ph, pw) = paddedPlane(s)
     scratch.update(repeating: 0, count: ph * pw)
     for image in 0..<images {
-        for f in 0..<s.filters {
+        for f in filters ?? 0..<s.filters {
             let src = gradient + (image * s.filters + f) * oh * ow
             for y in 0..<oh { copyShort(src + y * ow, scratch + y * pw, count: ow) }
             let row = f * p + image * tiles

@@ -256,7 +256,9 @@ public final class Convolution: Layer, MACCounting {
             let wk = Parallel.workers(for: w.chunks.groups)
             grow(&winogradInputs, to: wk, floats: floats)
             grow(&winogradProducts, to: wk, floats: floats)
-            grow(&winogradPlanes, to: wk, floats: max(winogradPaddedPlaneSize(fwd),
+            // A single chunk's weight-gradient transforms are split across all workers.
+            let planes = w.chunks.chunkCount == 1 ? Parallel.workers(for: Self.maxGroups) : wk
+            grow(&winogradPlanes, to: planes, floats: max(winogradPaddedPlaneSize(fwd),
                                                       winogradPaddedPlaneSize(adj)))
             grow(&winogradGradients, to: w.chunks.groups, floats: 16 * c * filters)
             if transformedFilters.capacity < 16 * c * filters {
@@ -482,6 +484,30 @@ public final class Convolution: Layer, MACCounting {
         let s = wp.forward, chunks = wp.chunks, tiles = s.tilesPerImage
         let inImage = s.channels * s.height * s.width
         let outImage = s.filters * s.outHeight * s.outWidth
+        if chunks.chunkCount == 1 {
+            // The batch is one chunk (ResNet-10's 4x4 blocks): its transforms are split by
+            // channels and filters (each plane computed alike) and its 16 GEMMs dealt out,
+            // so that every worker has a share.
+            let v = winogradInputs[0].pointer, z = winogradProducts[0].pointer
+            let pieces = Convolution.maxGroups
+            Parallel.forEach(pieces) { piece, worker in
+                let scratch = winogradPlanes[worker].pointer
+                winogradTransformInput(x, images: chunks.images, s, scratch: scratch, into: v,
+                                       channels: Parallel.range(piece, of: pieces,
+                                                                total: s.channels))
+                winogradTransformOutputGradient(dY, images: chunks.images, s, scratch: scratch,
+                                                into: z,
+                                                filters: Parallel.range(piece, of: pieces,
+                                                                        total: s.filters))
+            }
+            winogradMultiplyGradient(z, v, filters: s.filters, channels: s.channels,
+                                     columns: chunks.images * tiles, accumulate: false,
+                                     spread: true, into: winogradGradients[0].pointer)
+            winogradTransformFilterGradient(winogradGradients[0].pointer, filters: s.filters,
+                                            channels: s.channels,
+                                            into: weight.gradient.pointer)
+            return
+        }
         chunks.forEachChunk { group, worker, start, count in
             let v = winogradInputs[worker].pointer, z = winogradProducts[worker].pointer
             let scratch = winogradPlanes[worker].pointer
@@ -492,7 +518,6 @@ public final class Convolution: Layer, MACCounting {
             winogradMultiplyGradient(z, v, filters: s.filters, channels: s.channels,
                                      columns: count * tiles,
                                      accumulate: start != group * chunks.chunk,
-                                     spread: chunks.chunkCount == 1,
                                      into: winogradGradients[group].pointer)
         }
         let du = winogradGradients[0].pointer, count = 16 * s.filters * s.channels

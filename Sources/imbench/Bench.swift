@@ -31,6 +31,10 @@ struct Bench: ParsableCommand {
     var noWinograd = false
     @Flag(help: ArgumentHelp("One GEMM over the full column matrix in every direct convolution, no kernel-row split (to measure what the split gains).", visibility: .hidden))
     var noKernelRows = false
+    @Flag(help: ArgumentHelp("Winograd in every 3x3 stride-1 layer, whatever its size (to measure the automatic rule).", visibility: .hidden))
+    var winogradEverywhere = false
+    @Option(help: ArgumentHelp("Target output tiles per Winograd chunk.", visibility: .hidden))
+    var winogradTiles: Int?
     @Option(help: ArgumentHelp("Fewest GEMM columns per im2col chunk (small maps batch images until their GEMM is this wide).", visibility: .hidden))
     var minimumColumns: Int?
     @Option(help: "Write the results as JSON here.") var output: String?
@@ -72,6 +76,8 @@ struct Bench: ParsableCommand {
             if let bandBudget { conv.bandBudget = bandBudget }
             if noWinograd { conv.winograd = .never }
             if noKernelRows { conv.kernelRows = .never }
+            if winogradEverywhere { conv.winograd = .always }
+            if let winogradTiles { conv.winogradTiles = winogradTiles }
             if let minimumColumns {
                 conv.minimumColumns = minimumColumns
                 conv.largeWeightColumns = minimumColumns

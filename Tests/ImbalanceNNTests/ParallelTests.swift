@@ -202,12 +202,23 @@ final class WinogradTests: XCTestCase {
         let dY = Tensor(shape: outShape), dX = Tensor(shape: shape)
         for i in 0..<x.count { x[i] = 2 * data.uniformFloat() - 1 }
         for i in 0..<dY.count { dY[i] = 2 * data.uniformFloat() - 1 }
-        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
-        conv.forward(x, into: y, context: &ctx)
-        conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
-        XCTAssertEqual(y.array, direct.out, "forward is the direct method's")
-        XCTAssertEqual(dX.array, direct.dX, "input gradient is the direct method's")
-        assertClose(conv.weight.gradient.array, direct.dW, "weight gradient")
+        // The batch is one Winograd chunk, whose transforms are split across workers:
+        // the same bits on 1 and 2 threads.
+        var perThreads: [[Float]] = []
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            defer { Parallel.threads = 1 }
+            conv.winograd = .automatic   // plans again: scratch for this many workers
+            _ = conv.outputShape(for: shape)
+            var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
+            conv.forward(x, into: y, context: &ctx)
+            conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
+            XCTAssertEqual(y.array, direct.out, "forward is the direct method's")
+            XCTAssertEqual(dX.array, direct.dX, "input gradient is the direct method's")
+            assertClose(conv.weight.gradient.array, direct.dW, "weight gradient")
+            perThreads.append(conv.weight.gradient.array)
+        }
+        XCTAssertEqual(perThreads[0], perThreads[1], "weight gradient on 1 and 2 threads")
     }
 }
 
