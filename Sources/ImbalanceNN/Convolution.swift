@@ -47,8 +47,10 @@ public final class Convolution: Layer, MACCounting {
     /// Upper bound, in floats, on the column matrix of one band of output rows, for images
     /// whose whole column matrix exceeds it: such an image is unfolded and multiplied band
     /// by band, so that its columns stay in L2 (ResNet's and All-CNN's 32x32 layers: 2.4
-    /// and 3.5 MB per image otherwise).
-    public var bandBudget = 131_072 { didSet { plan = Plan() } }
+    /// and 3.5 MB per image otherwise). 1 MiB, the L2: at 512 KiB, All-CNN's stride-2
+    /// conv3 (884 KB per image) went in two bands of GEMMs half as wide, and its forward
+    /// took 38 instead of 35 ms per batch (`imbench bench --layers --band-budget`).
+    public var bandBudget = 262_144 { didSet { plan = Plan() } }
     /// Output rows per band (all of them when an image is not banded).
     private var bandRows = 1
 

@@ -257,8 +257,9 @@ public enum ImbalanceBenchInfo {
     /// stride-1 direct convolutions with C*KW >= 64 into GEMMs of their own (LeNet-5's
     /// conv2, All-CNN's conv7, ResNet-10's 8x8 blocks), which sums their products in
     /// another order, and batches at least 128 output positions per GEMM in layers whose
-    /// weights exceed 1 MiB (All-CNN's conv7, ResNet-10's 8x8 and 4x4 blocks); both change
-    /// every network's bits.
+    /// weights exceed 1 MiB (All-CNN's conv7, ResNet-10's 8x8 and 4x4 blocks), and bands
+    /// only images whose column matrix exceeds 1 MiB (not 512 KiB); these change every
+    /// network's bits.
     public static let version = "0.4.0"
 }
 
