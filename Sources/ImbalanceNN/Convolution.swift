@@ -300,29 +300,20 @@ public final class Convolution: Layer, MACCounting {
     /// Whether this layer's direct passes split kernel rows (after `outputShape`).
     public var usesKernelRows: Bool { rowGeometry != nil }
 
-    /// `rowWeights` from `weight`: W[f, c, kh, kw] -> R[kh][f, c*KW + kw].
-    private func arrangeRowWeights(_ g: ConvGeometry) {
-        let w = weight.value.pointer, r = rowWeights.pointer
+    /// Copies between `weight`'s layout W[f, c, kh, kw] and the kernel-row layout
+    /// R[kh][f, c*KW + kw]: the weights into `rowWeights` before a pass (`toRows`), the
+    /// summed gradient from `rowGradients[0]` back after backward.
+    private func copyKernelRows(_ g: ConvGeometry, toRows: Bool) {
+        let w = toRows ? weight.value.pointer : weight.gradient.pointer
+        let r = toRows ? rowWeights.pointer : rowGradients[0].pointer
         let kh = g.kernelH, kw = g.kernelW, ckw = g.channels * kw
         for f in 0..<filters {
             for c in 0..<g.channels {
                 for y in 0..<kh {
-                    copyShort(w + ((f * g.channels + c) * kh + y) * kw,
-                              r + (y * filters + f) * ckw + c * kw, count: kw)
-                }
-            }
-        }
-    }
-
-    /// The weight gradient from `rowGradients[0]`'s layout back to `weight`'s.
-    private func storeRowGradient(_ g: ConvGeometry) {
-        let r = rowGradients[0].pointer, w = weight.gradient.pointer
-        let kh = g.kernelH, kw = g.kernelW, ckw = g.channels * kw
-        for f in 0..<filters {
-            for c in 0..<g.channels {
-                for y in 0..<kh {
-                    copyShort(r + (y * filters + f) * ckw + c * kw,
-                              w + ((f * g.channels + c) * kh + y) * kw, count: kw)
+                    let original = w + ((f * g.channels + c) * kh + y) * kw
+                    let row = r + (y * filters + f) * ckw + c * kw
+                    if toRows { copyShort(original, row, count: kw) }
+                    else { copyShort(row, original, count: kw) }
                 }
             }
         }
@@ -415,7 +406,7 @@ public final class Convolution: Layer, MACCounting {
                              bias: b, into: y!)
             return
         }
-        if rowGeometry != nil { arrangeRowWeights(g) }
+        if rowGeometry != nil { copyKernelRows(g, toRows: true) }
         p.forEachChunk { _, worker, start, m in
             let col = columns[worker].pointer
             let ld = m * outPlane
@@ -557,7 +548,7 @@ public final class Convolution: Layer, MACCounting {
         let needWeight = weight.isTrainable && !(winograd?.weights ?? false)
         let dX = (winograd?.data ?? false) ? nil : inputGradient?.pointer
         let rows = rowGeometry
-        if rows != nil && dX != nil { arrangeRowWeights(g) }
+        if rows != nil && dX != nil { copyKernelRows(g, toRows: true) }
         p.forEachChunk { group, worker, start, m in
             let dW = rows != nil ? rowGradients[group].pointer
                 : group == 0 ? weight.gradient.pointer : weightPartials[group - 1].pointer
@@ -602,7 +593,8 @@ public final class Convolution: Layer, MACCounting {
                     if let g1 = rows {
                         // Kernel rows: the column window kh*OW.. of each GEMM, as forward.
                         let ld = (band.count + g.kernelH - 1) * g.outWidth
-                        let ckw = g1.patchSize, span = band.lowerBound..<band.upperBound + g.kernelH - 1
+                        let ckw = g1.patchSize
+                        let span = band.lowerBound..<band.upperBound + g.kernelH - 1
                         if needWeight {
                             im2col(image, g1, col, ldCol: ld, rows: span)
                             for kh in 0..<g.kernelH {
@@ -679,7 +671,7 @@ public final class Convolution: Layer, MACCounting {
                 accumulate(rowGradients[group].pointer, into: rowGradients[0].pointer,
                            count: weight.value.count)
             }
-            storeRowGradient(g)
+            copyKernelRows(g, toRows: false)
         }
         // Groups' gradients, added in group order.
         for group in 1..<max(1, p.groups) {
