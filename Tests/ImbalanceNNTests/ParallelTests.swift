@@ -111,6 +111,38 @@ final class ConvolutionPlanTests: XCTestCase {
     }
 }
 
+/// `a` equals `b` to fp32 rounding, relative to b's largest magnitude (at least 1).
+private func assertClose(_ a: [Float], _ b: [Float], _ what: String,
+                         file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, what, file: file, line: line)
+    let scale = max(1, b.map(abs).max() ?? 1)
+    let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertLessThan(worst / scale, 2e-5, "\(what): worst difference \(worst)",
+                      file: file, line: line)
+}
+
+/// One convolution method's forward and backward against another's: outputs and the
+/// input and weight gradients to fp32 rounding, the bias gradient (the same sum) exactly.
+private func assertSamePasses(
+    _ a: (out: [Float], dX: [Float], dW: [Float], dB: [Float]),
+    _ b: (out: [Float], dX: [Float], dW: [Float], dB: [Float]), _ name: String,
+    file: StaticString = #filePath, line: UInt = #line) {
+    assertClose(a.out, b.out, "output \(name)", file: file, line: line)
+    assertClose(a.dX, b.dX, "input gradient \(name)", file: file, line: line)
+    assertClose(a.dW, b.dW, "weight gradient \(name)", file: file, line: line)
+    XCTAssertEqual(a.dB, b.dB, "bias gradient \(name) (same sum)", file: file, line: line)
+}
+
+/// One training pass of `conv` (with a bias) on `x`, with output gradient `dY`.
+private func convolutionPasses(_ conv: Convolution, x: Tensor, dY: Tensor)
+    -> (out: [Float], dX: [Float], dW: [Float], dB: [Float]) {
+    let y = Tensor(shape: dY.shape), dX = Tensor(shape: x.shape)
+    var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
+    conv.forward(x, into: y, context: &ctx)
+    conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
+    return (y.array, dX.array, conv.weight.gradient.array, conv.bias!.gradient.array)
+}
+
 /// Winograd F(2x2,3x3) against the direct im2col convolution of the same layer: outputs,
 /// input and weight gradients agree to fp32 rounding (the bias gradient is the same sum), on odd sizes (partial edge tiles), each
 /// padding it serves, and batches that span several chunks and groups.
@@ -131,15 +163,6 @@ final class WinogradTests: XCTestCase {
         return (y.array, dX.array, conv.weight.gradient.array, conv.bias?.gradient.array ?? [])
     }
 
-    private func assertClose(_ a: [Float], _ b: [Float], _ what: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-        let scale = max(1, b.map(abs).max() ?? 1)
-        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThan(worst / scale, 2e-5, "\(what): worst difference \(worst)",
-                          file: file, line: line)
-    }
-
     func testMatchesDirectConvolution() {
         let cases: [(c: Int, f: Int, h: Int, w: Int, pad: Int, n: Int)] = [
             (3, 4, 7, 5, 1, 3), (2, 5, 6, 6, 0, 2), (4, 3, 5, 8, 2, 2),
@@ -157,11 +180,7 @@ final class WinogradTests: XCTestCase {
                 let shape = [k.n, k.c, k.h, k.w]
                 let direct = run(conv, shape: shape, winograd: false)
                 let fast = run(conv, shape: shape, winograd: true)
-                let name = "\(k) threads \(threads)"
-                assertClose(fast.out, direct.out, "output \(name)")
-                assertClose(fast.dX, direct.dX, "input gradient \(name)")
-                assertClose(fast.dW, direct.dW, "weight gradient \(name)")
-                XCTAssertEqual(fast.dB, direct.dB, "bias gradient \(name) (same method)")
+                assertSamePasses(fast, direct, "\(k) threads \(threads)")
             }
         }
     }
@@ -227,11 +246,7 @@ final class WinogradTests: XCTestCase {
 final class ConvolutionBandTests: XCTestCase {
     private func pass(_ conv: Convolution, x: Tensor, dY: Tensor)
         -> (out: [Float], dX: [Float], dW: [Float], dB: [Float]) {
-        let y = Tensor(shape: dY.shape), dX = Tensor(shape: x.shape)
-        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
-        conv.forward(x, into: y, context: &ctx)
-        conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
-        return (y.array, dX.array, conv.weight.gradient.array, conv.bias!.gradient.array)
+        convolutionPasses(conv, x: x, dY: dY)
     }
 
     func testBandsMatchWholeImages() {
@@ -282,18 +297,7 @@ final class KernelRowTests: XCTestCase {
         conv.kernelRows = rows ? .always : .never
         _ = conv.outputShape(for: x.shape)
         XCTAssertEqual(conv.usesKernelRows, rows)
-        let y = Tensor(shape: dY.shape), dX = Tensor(shape: x.shape)
-        var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 1))
-        conv.forward(x, into: y, context: &ctx)
-        conv.backward(input: x, output: y, outputGradient: dY, inputGradient: dX)
-        return (y.array, dX.array, conv.weight.gradient.array, conv.bias!.gradient.array)
-    }
-
-    private func assertClose(_ a: [Float], _ b: [Float], _ what: String) {
-        XCTAssertEqual(a.count, b.count, what)
-        let scale = max(1, b.map(abs).max() ?? 1)
-        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThan(worst / scale, 2e-5, "\(what): worst difference \(worst)")
+        return convolutionPasses(conv, x: x, dY: dY)
     }
 
     func testMatchesOneGEMMOverFullColumns() {
@@ -324,11 +328,7 @@ final class KernelRowTests: XCTestCase {
                 for i in 0..<dY.count { dY[i] = 2 * rng.uniformFloat() - 1 }
                 let full = pass(conv, x: x, dY: dY, rows: false)
                 let split = pass(conv, x: x, dY: dY, rows: true)
-                let name = "\(k) threads \(threads)"
-                assertClose(split.out, full.out, "output \(name)")
-                assertClose(split.dX, full.dX, "input gradient \(name)")
-                assertClose(split.dW, full.dW, "weight gradient \(name)")
-                XCTAssertEqual(split.dB, full.dB, "bias gradient \(name) (same sum)")
+                assertSamePasses(split, full, "\(k) threads \(threads)")
             }
         }
     }
