@@ -319,6 +319,26 @@ public final class Convolution: Layer, MACCounting {
         }
     }
 
+    /// The rows of `rowGeometry`'s column matrix that a band of output rows reads (the
+    /// band and the KH-1 rows below it), and that band-local matrix's row length.
+    @inline(__always)
+    private func kernelRowSpan(_ band: Range<Int>, _ g: ConvGeometry)
+        -> (rows: Range<Int>, ld: Int) {
+        let rows = band.lowerBound..<band.upperBound + g.kernelH - 1
+        return (rows, rows.count * g.outWidth)
+    }
+
+    /// Unfolds one image's band for kernel-row GEMMs (`g1` = `rowGeometry`) into `col`;
+    /// returns the matrix's row length, the GEMMs' leading dimension.
+    @inline(__always)
+    private func unfoldKernelRows(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
+                                  _ g1: ConvGeometry, _ band: Range<Int>,
+                                  into col: UnsafeMutablePointer<Float>) -> Int {
+        let (rows, ld) = kernelRowSpan(band, g)
+        im2col(image, g1, col, ldCol: ld, rows: rows)
+        return ld
+    }
+
     /// Calls `body(band, index)` for the bands of output rows of one image, in order.
     @inline(__always)
     private func forEachBand(_ g: ConvGeometry, _ body: (Range<Int>, Int) -> Void) {
@@ -426,10 +446,8 @@ public final class Convolution: Layer, MACCounting {
                     let n = band.count * g.outWidth
                     let out = dst + band.lowerBound * g.outWidth
                     if let g1 = rowGeometry {
-                        let ld = (band.count + g.kernelH - 1) * g.outWidth
+                        let ld = unfoldKernelRows(x + start * inSize, g, g1, band, into: col)
                         let ckw = g1.patchSize
-                        im2col(x + start * inSize, g1, col, ldCol: ld,
-                               rows: band.lowerBound..<band.upperBound + g.kernelH - 1)
                         for kh in 0..<g.kernelH {
                             BLAS.sgemm(transA: false, transB: false, m: filters, n: n, k: ckw,
                                        alpha: 1, a: rowWeights.pointer + kh * filters * ckw,
@@ -592,11 +610,10 @@ public final class Convolution: Layer, MACCounting {
                     let dYBand = dY + band.lowerBound * g.outWidth
                     if let g1 = rows {
                         // Kernel rows: the column window kh*OW.. of each GEMM, as forward.
-                        let ld = (band.count + g.kernelH - 1) * g.outWidth
+                        let (span, ld) = kernelRowSpan(band, g)
                         let ckw = g1.patchSize
-                        let span = band.lowerBound..<band.upperBound + g.kernelH - 1
                         if needWeight {
-                            im2col(image, g1, col, ldCol: ld, rows: span)
+                            _ = unfoldKernelRows(image, g, g1, band, into: col)
                             for kh in 0..<g.kernelH {
                                 BLAS.sgemm(transA: false, transB: true, m: filters, n: ckw, k: n,
                                            alpha: 1, a: dYBand, lda: outPlane,
