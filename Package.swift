@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords"]),
         // Dataset manifests, checksums (SHA-256, MD5), download with mirrors and resume,
         // verification and inspection (`imbench data ...`).
-        .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData"]),
+        .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData", "ImbalanceRecords"]),
         // Process-control calls Swift cannot make directly (variadic prctl).
         .target(name: "CShims"),
         .executableTarget(name: "imbench",

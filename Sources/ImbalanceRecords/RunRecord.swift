@@ -110,11 +110,32 @@ public struct DataSummary: Codable, Sendable, Equatable {
     public var minorityClasses: [Int]
     public var testCounts: [Int]
     public var dataDirectory: String
+    /// What the data files were checked to be before training; absent in records of runs
+    /// that did not check (and of engines before the check existed).
+    public var check: DataCheck?
     public init(trainCounts: [Int], trainedCounts: [Int], minorityClasses: [Int],
-                testCounts: [Int], dataDirectory: String) {
+                testCounts: [Int], dataDirectory: String, check: DataCheck? = nil) {
         self.trainCounts = trainCounts; self.trainedCounts = trainedCounts
         self.minorityClasses = minorityClasses; self.testCounts = testCounts
-        self.dataDirectory = dataDirectory
+        self.dataDirectory = dataDirectory; self.check = check
+    }
+}
+
+/// The data files' identity, established from their content digests against the dataset
+/// manifests (datasets/*.json) before training.
+public struct DataCheck: Codable, Sendable, Equatable {
+    /// "official": every manifest file present is the official content of the dataset asked
+    /// for; "differs": some differ from it and match no other dataset (modified or own
+    /// data); "other-dataset": they are another dataset's official content, used anyway
+    /// (--allow-mismatch); "not-checked": no manifest was available.
+    public var result: String
+    /// The manifest of the dataset asked for (e.g. "fashion-mnist").
+    public var manifest: String?
+    /// Manifests whose official content the files match.
+    public var matches: [String]
+    public var detail: String
+    public init(result: String, manifest: String?, matches: [String], detail: String) {
+        self.result = result; self.manifest = manifest; self.matches = matches; self.detail = detail
     }
 }
 

@@ -21,13 +21,41 @@ public enum ReportBuilder {
     /// Builds the report. `chartDirectoryName` is the directory, relative to the markdown
     /// file, the charts are written to (e.g. "NAME-charts"); the markdown links to
     /// `chartDirectoryName/<fileName>`. `command` is printed as the way to regenerate it.
+    /// `unusable` lists the files that were read but could not be used, with the reason;
+    /// the report names each (paths as given, so keep them relative).
     public static func build(records: [RunRecord], title: String, command: String,
-                             chartDirectoryName: String) -> Report {
+                             chartDirectoryName: String, unusable: [UnusableFile] = []) -> Report {
         let search = BaseRateSearch.apply(records)
         var w = Writer(agg: Aggregate(search.records), chartDirectory: chartDirectoryName)
         w.searchSection = BaseRateSearch.markdown(search.choices)
         w.allRecordCount = records.count
+        w.unusable = unusable
         return w.build(title: title, command: command)
+    }
+
+    /// Reads the records of several directories (each a sweep's results directory, whose
+    /// records/ is read, or any folder of record files), in the order given. A record whose
+    /// id was already read is not used twice; it is listed in `unusable` with the files
+    /// that cannot be read or are not records. Paths start with the directory as given.
+    public static func loadRecords(directories: [String]) throws -> (records: [RunRecord], unusable: [UnusableFile]) {
+        var records: [RunRecord] = [], unusable: [UnusableFile] = []
+        var firstFile: [String: (file: String, record: RunRecord)] = [:]
+        for given in directories {
+            var dir = given.hasSuffix("/") && given.count > 1 ? String(given.dropLast()) : given
+            if FileManager.default.fileExists(atPath: dir + "/records") { dir += "/records" }
+            let (found, problems) = try loadRecordFiles(directory: dir)
+            unusable += problems
+            for (file, r) in found {
+                if let first = firstFile[r.id] {
+                    let same = first.record == r ? "the same record" : "a different record with the same id"
+                    unusable.append(UnusableFile(file: file, reason: "\(same) as \(first.file), which is used"))
+                    continue
+                }
+                firstFile[r.id] = (file, r)
+                records.append(r)
+            }
+        }
+        return (records, unusable)
     }
 
     /// Sum of `timings.trainSeconds` (the only non-deterministic field of a record, so it is
@@ -40,6 +68,11 @@ public enum ReportBuilder {
     /// cannot be read or are not run records are reported in `problems`, one line each,
     /// starting with the file's path; they do not stop the others.
     public static func loadRecords(directory: String) throws -> (records: [RunRecord], problems: [String]) {
+        let (found, problems) = try loadRecordFiles(directory: directory)
+        return (found.map(\.record), problems.map { "\($0.file): \($0.reason)" })
+    }
+
+    static func loadRecordFiles(directory: String) throws -> (records: [(file: String, record: RunRecord)], problems: [UnusableFile]) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             throw RecordError("no records directory at \(directory)")
@@ -53,18 +86,18 @@ public enum ReportBuilder {
         }
         files.sort()
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        var records: [RunRecord] = [], problems: [String] = []
+        var records: [(file: String, record: RunRecord)] = [], problems: [UnusableFile] = []
         for rel in files {
             let path = base + "/" + rel
             var d: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &d), d.boolValue { continue }
             guard let data = FileManager.default.contents(atPath: path) else {
-                problems.append("\(path): cannot be read"); continue
+                problems.append(UnusableFile(file: path, reason: "cannot be read")); continue
             }
             do {
-                records.append(try RecordIO.decoder().decode(RunRecord.self, from: data))
+                records.append((path, try RecordIO.decoder().decode(RunRecord.self, from: data)))
             } catch {
-                problems.append("\(path): not a valid run record (\(describe(error)))")
+                problems.append(UnusableFile(file: path, reason: "not a valid run record (\(describe(error)))"))
             }
         }
         return (records, problems)
@@ -88,6 +121,13 @@ public enum ReportBuilder {
     }
 }
 
+/// A file a report read but could not use, and why.
+public struct UnusableFile: Sendable, Equatable {
+    public var file: String
+    public var reason: String
+    public init(file: String, reason: String) { self.file = file; self.reason = reason }
+}
+
 /// Writes the report section by section.
 struct Writer {
     let agg: Aggregate
@@ -101,6 +141,7 @@ struct Writer {
     /// The base-rate search's choices (empty without a search) and the record count before it.
     var searchSection = ""
     var allRecordCount = 0
+    var unusable: [UnusableFile] = []
 
     init(agg: Aggregate, chartDirectory: String) {
         self.agg = agg
@@ -118,6 +159,7 @@ struct Writer {
         legendSection()
         for g in agg.groups { groupSection(g) }
         divergedSection()
+        unusableSection()
         return Report(markdown: md, charts: charts)
     }
 
@@ -152,6 +194,9 @@ struct Writer {
             md += "- \(agg.duplicates) method result(s) repeat a result of another record for the same cell, method and "
             md += "repetition (same base seed and repetition index, e.g. a ROS job with and one without two-phase); "
             md += "each repetition is counted once, from the record with the smallest id.\n"
+        }
+        if !unusable.isEmpty {
+            md += "- **Files not used: \(unusable.count)** (unreadable, not run records, or repeats; see Files not used)\n"
         }
         md += "- Training times are left out so that the report is byte-identical when the records are regenerated.\n\n"
         guard !agg.groups.isEmpty else { md += "No records.\n\n"; return }
@@ -373,6 +418,20 @@ struct Writer {
         }
     }
 
+
+    // MARK: Files not used
+
+    /// Only when there are such files, so a clean set of records gives the same report as
+    /// before this section existed.
+    mutating func unusableSection() {
+        guard !unusable.isEmpty else { return }
+        md += "\n## Files not used\n\n"
+        md += "Read but left out of every table above:\n\n"
+        md += "| File | Reason |\n|---|---|\n"
+        for u in unusable.sorted(by: { $0.file < $1.file }) {
+            md += "| \(Fmt.cell(u.file)) | \(Fmt.cell(u.reason)) |\n"
+        }
+    }
 
     // MARK: Diverged runs
 

@@ -19,7 +19,8 @@ import Yams
 /// step: {rho: [10, 100, 1000], mu: [0.1, 0.5, 0.9]}
 /// linear: {rho: [10, 100]}
 /// ```
-/// See `SweepConfig.keys` for every key, and configs/ for the presets.
+/// `SweepConfig.keyTable` (SweepConfigKeys.swift) lists every key; `imbench config keys`
+/// prints it. configs/ holds the presets.
 public struct SweepConfig: Sendable, Equatable {
     public var name: String
     public var dataset: String
@@ -61,30 +62,6 @@ public struct SweepConfig: Sendable, Equatable {
         "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted",
     ]
     static let methodAliases = ["thresholding": "baseline+thresholding"]
-
-    public static let keys: [String: String] = [
-        "name": "sweep name (used in reports)",
-        "dataset": "mnist, fashion-mnist, cifar10 or cifar100",
-        "model": "lenet5, allcnn or resnet10",
-        "learningRates": "base-rate search: a list of base rates, each trained for every job (reports keep the best per cell)",
-        "preprocessing": "scale, gcn-zca or standardize (default: the model's)",
-        "augmentation": "none or crop-mirror (default: the model's)",
-        "methods": "list of: " + methodNames.joined(separator: ", ") + " (thresholding = baseline+thresholding)",
-        "repetitions": "repetitions per grid cell (seeds differ by repetition)",
-        "iterations": "SGD iterations of every network (phase 2 of two-phase training runs as many again)",
-        "batchSize": "mini-batch size (default 64)",
-        "baseSeed": "base seed (default 1)",
-        "maxPerClass": "cap per class of the balanced base set, or all (default 5000)",
-        "minorityRule": "random (MNIST rule) or lowest (CIFAR rule)",
-        "learningRate": "base learning rate (default: the model's)",
-        "curveEvery": "learning-curve period in iterations (0 = none)",
-        "curveTestLimit": "test images used for learning-curve points (default 2000)",
-        "balanced": "also train on the balanced base set (true/false)",
-        "step": "{rho: [...], mu: [...]} step-imbalance grid",
-        "linear": "{rho: [...]} linear-imbalance ratios",
-        "exponential": "{rho: [...]} exponential (long-tail) ratios",
-        "partial": "{rho: [...], mu: [...], samplers: [ROS, RUS], ratios: [...]} partial resampling grid",
-    ]
 }
 
 /// Every problem found in a config, reported together, each with the file and line.
@@ -109,9 +86,6 @@ extension SweepConfig {
     }
 
     public static func parse(yaml text: String, path: String) throws -> SweepConfig {
-        var problems: [(line: Int?, message: String)] = []
-        func fail(_ node: Node?, _ message: String) { problems.append((node?.mark?.line, message)) }
-
         let root: Node
         do {
             guard let r = try Yams.compose(yaml: text) else {
@@ -123,151 +97,25 @@ extension SweepConfig {
         } catch {
             throw ConfigErrors(path: path, problems: [(nil, "not valid YAML: \(error)")])
         }
-        guard let mapping = root.mapping else {
-            throw ConfigErrors(path: path, problems: [(root.mark?.line, "the top level must be a mapping of keys")])
+        // Every key's check comes from the table (SweepConfigKeys.swift); what follows are
+        // the rules that tie keys together.
+        var checker = ConfigChecker()
+        guard let values = checker.mapping(root, keys: keyTable, label: "") else {
+            throw ConfigErrors(path: path, problems: checker.problems)
         }
-        var values: [String: Node] = [:]
-        for (k, v) in mapping {
-            guard let key = k.string else { fail(k, "keys must be strings"); continue }
-            if keys[key] == nil {
-                let close = keys.keys.filter { $0.lowercased() == key.lowercased() }.first
-                fail(k, "unknown key '\(key)'" + (close.map { " (did you mean '\($0)'?)" } ?? "")
-                     + "; known keys: \(keys.keys.sorted().joined(separator: ", "))")
-            }
-            values[key] = v
+        var config = SweepConfig(name: "", dataset: "", model: "lenet5", methods: [], repetitions: 1, iterations: 1)
+        for key in keyTable {
+            if let item = values[key.name] { key.store?(&config, item) }
         }
-        func string(_ key: String, required: Bool = false) -> String? {
-            guard let n = values[key] else {
-                if required { fail(root, "missing required key '\(key)'") }
-                return nil
-            }
-            guard let s = n.scalar?.string else { fail(n, "'\(key)' must be a single value"); return nil }
-            return s
+        var valueNodes: [String: Node] = [:]
+        for (k, v) in root.mapping.map(Array.init) ?? [] where k.string.map({ valueNodes[$0] == nil }) ?? false {
+            valueNodes[k.string!] = v
         }
-        func int(_ key: String, required: Bool = false, min: Int = 1) -> Int? {
-            guard let s = string(key, required: required) else { return nil }
-            guard let v = Int(s), v >= min else {
-                fail(values[key], "'\(key)' must be a whole number >= \(min), found '\(s)'"); return nil
-            }
-            return v
-        }
-        func numbers(_ node: Node?, _ label: String, min: Double) -> [Double] {
-            guard let node else { return [] }
-            let items: [Node] = node.sequence.map { Array($0) } ?? [node]
-            var out: [Double] = []
-            for item in items {
-                guard let s = item.scalar?.string, let v = Double(s), v.isFinite else {
-                    fail(item, "\(label) must be numbers, found '\(item.scalar?.string ?? "a nested value")'"); continue
-                }
-                if v < min { fail(item, "\(label) must be >= \(min), found \(s)"); continue }
-                out.append(v)
-            }
-            return out
-        }
-        func subMapping(_ key: String, allowed: Set<String>) -> [String: Node]? {
-            guard let n = values[key] else { return nil }
-            guard let m = n.mapping else { fail(n, "'\(key)' must be a mapping like {rho: [...]}"); return nil }
-            var out: [String: Node] = [:]
-            for (k, v) in m {
-                let name = k.string ?? ""
-                if !allowed.contains(name) {
-                    fail(k, "unknown key '\(key).\(name)'; expected \(allowed.sorted().joined(separator: ", "))")
-                }
-                out[name] = v
-            }
-            return out
-        }
+        var problems = checker.problems
+        func fail(_ node: Node?, _ message: String) { problems.append((node?.mark?.line, message)) }
 
-        var config = SweepConfig(name: string("name", required: true) ?? "",
-                                 dataset: string("dataset", required: true) ?? "",
-                                 model: string("model") ?? "lenet5", methods: [],
-                                 repetitions: int("repetitions", required: true) ?? 1,
-                                 iterations: int("iterations", required: true) ?? 1)
-        if !config.dataset.isEmpty && DatasetKind(rawValue: config.dataset) == nil {
-            fail(values["dataset"], "unknown dataset '\(config.dataset)'; expected \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if !Models.known.contains(config.model) {
-            fail(values["model"], "unknown model '\(config.model)'; expected \(Models.known.sorted().joined(separator: ", "))")
-        }
-        if let s = string("preprocessing") {
-            if Preprocessing(rawValue: s) == nil { fail(values["preprocessing"], "unknown preprocessing '\(s)'; expected \(Preprocessing.names)") }
-            config.preprocessing = s
-        }
-        if let s = string("augmentation") {
-            if Augmentation(rawValue: s) == nil { fail(values["augmentation"], "unknown augmentation '\(s)'; expected \(Augmentation.names)") }
-            config.augmentation = s
-        }
-        if let node = values["learningRates"] {
-            config.learningRates = numbers(node, "learningRates", min: 0)
-            if config.learningRates.contains(0) { fail(node, "learningRates must be positive") }
-            if Set(config.learningRates).count != config.learningRates.count { fail(node, "learningRates lists a rate twice") }
-            if values["learningRate"] != nil { fail(node, "give either learningRate or learningRates, not both") }
-        }
-        if let m = values["methods"] {
-            let items: [Node] = m.sequence.map { Array($0) } ?? [m]
-            for item in items {
-                let raw = item.scalar?.string ?? ""
-                let name = methodAliases[raw] ?? raw
-                if !methodNames.contains(name) {
-                    fail(item, "unknown method '\(raw)'; expected \(methodNames.joined(separator: ", ")) (or thresholding)")
-                } else if !config.methods.contains(name) {
-                    config.methods.append(name)
-                }
-            }
-        } else {
-            fail(root, "missing required key 'methods'")
-        }
-        config.batchSize = int("batchSize") ?? 64
-        if let s = string("baseSeed") {
-            if let v = UInt64(s) { config.baseSeed = v } else { fail(values["baseSeed"], "'baseSeed' must be a non-negative whole number, found '\(s)'") }
-        }
-        if let s = string("maxPerClass") {
-            if s == "all" { config.maxPerClass = nil }
-            else if let v = Int(s), v > 0 { config.maxPerClass = v }
-            else { fail(values["maxPerClass"], "'maxPerClass' must be a positive whole number or all, found '\(s)'") }
-        }
-        if let s = string("minorityRule") {
-            if MinorityRule(rawValue: s) == nil { fail(values["minorityRule"], "'minorityRule' must be random or lowest, found '\(s)'") }
-            config.minorityRule = s
-        }
-        if let s = string("learningRate") {
-            if let v = Double(s), v > 0 { config.learningRate = v } else { fail(values["learningRate"], "'learningRate' must be a positive number, found '\(s)'") }
-        }
-        config.curveEvery = int("curveEvery", min: 0) ?? 0
-        config.curveTestLimit = int("curveTestLimit") ?? 2_000
-        if let s = string("balanced") {
-            switch s.lowercased() {
-            case "true", "yes": config.balanced = true
-            case "false", "no": config.balanced = false
-            default: fail(values["balanced"], "'balanced' must be true or false, found '\(s)'")
-            }
-        }
-        if let step = subMapping("step", allowed: ["rho", "mu"]) {
-            config.stepRhos = numbers(step["rho"], "step.rho", min: 1)
-            config.stepMus = numbers(step["mu"], "step.mu", min: 0)
-            if step["rho"] == nil || step["mu"] == nil { fail(values["step"], "'step' needs both rho and mu lists") }
-        }
-        if let lin = subMapping("linear", allowed: ["rho"]) {
-            config.linearRhos = numbers(lin["rho"], "linear.rho", min: 1)
-        }
-        if let exp = subMapping("exponential", allowed: ["rho"]) {
-            config.exponentialRhos = numbers(exp["rho"], "exponential.rho", min: 1)
-        }
-        if let p = subMapping("partial", allowed: ["rho", "mu", "samplers", "ratios"]) {
-            var samplers: [String] = []
-            let items: [Node] = p["samplers"].map { $0.sequence.map { Array($0) } ?? [$0] } ?? []
-            for item in items {
-                let s = item.scalar?.string ?? ""
-                if s == "ROS" || s == "RUS" { samplers.append(s) }
-                else { fail(item, "partial.samplers must be ROS or RUS, found '\(s)'") }
-            }
-            config.partial = PartialGrid(rhos: numbers(p["rho"], "partial.rho", min: 1),
-                                         mus: numbers(p["mu"], "partial.mu", min: 0),
-                                         samplers: samplers.isEmpty ? ["ROS", "RUS"] : samplers,
-                                         ratios: numbers(p["ratios"], "partial.ratios", min: 1))
-            if p["rho"] == nil || p["mu"] == nil || p["ratios"] == nil {
-                fail(values["partial"], "'partial' needs rho, mu and ratios lists")
-            }
+        if values["learningRate"] != nil && values["learningRates"] != nil {
+            fail(valueNodes["learningRates"], "give either learningRate or learningRates, not both")
         }
         if config.stepRhos.isEmpty && config.linearRhos.isEmpty && config.exponentialRhos.isEmpty
             && !config.balanced && config.partial == nil && problems.isEmpty {
@@ -282,20 +130,20 @@ extension SweepConfig {
             let nMax = config.maxPerClass ?? kind.protocolMaxPerClass ?? 5_000
             for profile in config.profiles() {
                 do { _ = try profile.classCounts(classes: n, nMax: nMax) } catch {
-                    fail(profileNode(profile, values), "\(error)")
+                    fail(profileNode(profile, valueNodes), "\(error)")
                 }
             }
             if let p = config.partial {
                 for rho in p.rhos { for mu in p.mus {
                     let prof = ImbalanceProfile.step(rho: rho, mu: mu)
                     guard let counts = try? prof.classCounts(classes: n, nMax: nMax) else {
-                        fail(values["partial"], "partial: \(prof) is not a valid profile for \(n) classes"); continue
+                        fail(valueNodes["partial"], "partial: \(prof) is not a valid profile for \(n) classes"); continue
                     }
                     for s in p.samplers { for r in p.ratios {
                         do {
                             _ = try resampledCounts(counts, sampler: s == "ROS" ? .randomOversampling : .randomUndersampling,
                                                     target: .ratio(r))
-                        } catch { fail(values["partial"], "partial: \(error)") }
+                        } catch { fail(valueNodes["partial"], "partial: \(error)") }
                     } }
                 } }
             }

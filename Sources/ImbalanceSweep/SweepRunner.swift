@@ -70,7 +70,7 @@ public enum JobWorker {
     /// Returns the process exit code.
     public static func run(specPath: String, recordPath: String, lockPath: String,
                            dataDirectory: String, curveEvery: Int, curveTestLimit: Int,
-                           parentPID: Int32? = nil,
+                           parentPID: Int32? = nil, dataCheck: DataCheck? = nil,
                            log: @escaping (String) -> Void) -> Int32 {
         _ = imbench_die_with_parent()
         // The sweep may have died between starting this process and the call above; then
@@ -98,7 +98,7 @@ public enum JobWorker {
             let splits = try DataCache.load(dataset: config.dataset, label: config.label,
                                             directory: dataDirectory)
             var last = -1
-            let record = try Experiment.run(config, id: id, splits: splits,
+            var record = try Experiment.run(config, id: id, splits: splits,
                                             curveInterval: curveEvery,
                                             curveTestLimit: curveTestLimit) { p in
                 let decile = p.training.iteration * 10 / max(1, p.training.iterations)
@@ -109,7 +109,18 @@ public enum JobWorker {
                                p.training.imagesPerSecond))
                 }
             }
+            record.data.check = dataCheck
             do {
+                // A file at the record's path that is not a record of this job (damaged
+                // since the sweep started) is moved aside, never overwritten.
+                if FileManager.default.fileExists(atPath: recordPath),
+                   (try? RecordIO.read(recordPath))?.id != id {
+                    let layout = SweepLayout(root: URL(fileURLWithPath: recordPath).deletingLastPathComponent()
+                        .deletingLastPathComponent().path)
+                    if let moved = try layout.moveAside(recordPath, into: "corrupt") {
+                        log("the file at \(recordPath) was not a record of this job; moved to \(moved)")
+                    }
+                }
                 try RecordIO.write(record, to: recordPath)
             } catch {
                 log("error: \(error)")
@@ -160,12 +171,18 @@ public final class SweepRunner {
         public var curveEvery: Int
         public var curveTestLimit: Int
         public var interactive: Bool
+        /// Count records of another engine version as finished instead of retraining.
+        public var keepOtherEngines: Bool
+        /// What the data files were checked to be; stored in every record.
+        public var dataCheck: DataCheck?
         public init(parallelJobs: Int, threadsPerJob: Int, dataDirectory: String,
-                    executable: String, curveEvery: Int, curveTestLimit: Int, interactive: Bool) {
+                    executable: String, curveEvery: Int, curveTestLimit: Int, interactive: Bool,
+                    keepOtherEngines: Bool = false, dataCheck: DataCheck? = nil) {
             self.parallelJobs = parallelJobs; self.threadsPerJob = threadsPerJob
             self.dataDirectory = dataDirectory; self.executable = executable
             self.curveEvery = curveEvery; self.curveTestLimit = curveTestLimit
             self.interactive = interactive
+            self.keepOtherEngines = keepOtherEngines; self.dataCheck = dataCheck
         }
     }
 
@@ -178,6 +195,11 @@ public final class SweepRunner {
         public var failed: [String]
         public var diverged: Int
         public var seconds: Double
+        /// Jobs counted as finished on a record of another engine (--keep-other-engines).
+        public var keptOtherEngine: Int = 0
+        /// Records moved aside before training: another engine's, and corrupt ones.
+        public var movedOtherEngine: Int = 0
+        public var movedCorrupt: Int = 0
     }
 
     let layout: SweepLayout
@@ -197,17 +219,24 @@ public final class SweepRunner {
     public func run(_ jobs: [JobConfig]) throws -> Summary {
         try layout.create()
         let start = now()
+        let housekeeping = try RecordHousekeeping.prepare(jobs, layout: layout,
+                                                          keepOtherEngines: options.keepOtherEngines, log: output)
+        func isFinished(_ id: String) -> Bool { housekeeping.kept.contains(id) || layout.isFinished(id) }
         var pending: [(String, JobConfig)] = []
         var finishedBefore = 0
         for job in jobs {
             let id = RunID.make(job)
-            if layout.isFinished(id) { finishedBefore += 1 } else { pending.append((id, job)) }
+            if isFinished(id) { finishedBefore += 1 } else { pending.append((id, job)) }
         }
+        let dataCheckArguments = try options.dataCheck.map {
+            ["--data-check", String(decoding: try JSONEncoder().encode($0), as: UTF8.self)]
+        } ?? []
         output("\(jobs.count) jobs: \(finishedBefore) already finished, \(pending.count) to run, "
                + "\(options.parallelJobs) at a time, \(options.threadsPerJob) thread(s) each")
         var running: [Running] = []
         var failed: [String] = []
         var busy: [String] = []
+        var ranHere = Set<String>()
         var diverged = 0
         var done = 0
         var durations: [Double] = []
@@ -249,7 +278,7 @@ public final class SweepRunner {
             }
             while stopReason == nil, running.count < options.parallelJobs, !pending.isEmpty {
                 let (id, job) = pending.removeFirst()
-                if layout.isFinished(id) { finishedBefore += 1; continue }
+                if isFinished(id) { finishedBefore += 1; continue }
                 var spec = job
                 spec.threads = options.threadsPerJob
                 try RecordIO.writeAtomically(try encoder.encode(spec), to: layout.spec(id))
@@ -260,7 +289,7 @@ public final class SweepRunner {
                                "--threads", String(options.threadsPerJob),
                                "--curve-every", String(options.curveEvery),
                                "--curve-test-limit", String(options.curveTestLimit),
-                               "--parent-pid", String(getpid())]
+                               "--parent-pid", String(getpid())] + dataCheckArguments
                 // Appended to, never truncated: a job's log keeps every attempt, and two
                 // sweeps on one directory cannot wipe each other's lines.
                 let logFD = open(layout.log(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -287,6 +316,7 @@ public final class SweepRunner {
                 let elapsed = now() - r.started
                 if reason == .exit && code == 0 {
                     done += 1
+                    ranHere.insert(r.id)
                     durations.append(elapsed)
                     var note = ""
                     if let rec = try? RecordIO.read(layout.record(r.id)) {
@@ -325,10 +355,13 @@ public final class SweepRunner {
         display(force: true)
         if options.interactive { try? FileHandle.standardError.write(contentsOf: Data("\n".utf8)) }
         if let stopReason { throw ExperimentError("sweep stopped: \(stopReason)") }
-        let finishedElsewhere = busy.filter { layout.isFinished($0) }
+        // A job first held by another process and then run here counts once, as run here.
+        let finishedElsewhere = busy.filter { layout.isFinished($0) && !ranHere.contains($0) }
         return Summary(total: jobs.count, finishedBefore: finishedBefore,
                        finishedNow: done, finishedElsewhere: finishedElsewhere.count,
-                       failed: failed, diverged: diverged, seconds: now() - start)
+                       failed: failed, diverged: diverged, seconds: now() - start,
+                       keptOtherEngine: housekeeping.kept.count, movedOtherEngine: housekeeping.movedOtherEngine,
+                       movedCorrupt: housekeeping.movedCorrupt)
 
         func emit(_ s: String) {
             if options.interactive { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8)) }

@@ -44,8 +44,11 @@ public enum Experiment {
         guard Models.known.contains(config.model) else {
             throw ExperimentError("unknown model '\(config.model)' (expected one of \(Models.known.sorted().joined(separator: ", ")))")
         }
-        guard config.iterations > 0, config.batchSize > 0 else {
-            throw ExperimentError("iterations and batch size must be positive")
+        guard config.iterations > 0 else {
+            throw ExperimentError("iterations must be at least 1, found \(config.iterations)")
+        }
+        guard config.batchSize > 0 else {
+            throw ExperimentError("batch size must be at least 1, found \(config.batchSize)")
         }
         _ = try LearningRatePolicy(parsing: config.learningRatePolicy)
         if let p = config.preprocessing, Preprocessing(rawValue: p) == nil {

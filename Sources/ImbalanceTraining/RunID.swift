@@ -4,25 +4,44 @@ import ImbalanceNN
 /// Stable identifiers for jobs.
 ///
 /// The id is a readable prefix (dataset, profile, sampler, repetition) plus a 64-bit FNV-1a
-/// hash of the job's full configuration in canonical JSON (sorted keys). Everything that
-/// changes the result changes the id; the BLAS thread count, which only changes speed, is
-/// left out, so a sweep can be resumed with a different `--jobs`.
+/// hash of the job's identity (`identity(of:engine:)`): its full configuration in canonical
+/// JSON (sorted keys) and the engine version. Everything that changes the result changes
+/// the id, so a record of another engine version is another job's record: a sweep reports
+/// such records and retrains their jobs (or keeps them, when told to). The thread count,
+/// which only changes speed, is left out, so a sweep can be resumed with a different
+/// `--jobs`. The readable prefix does not depend on the engine, so the records of one job
+/// under several engines sort together.
 public enum RunID {
-    public static func make(_ config: JobConfig) -> String {
-        "\(readablePrefix(config))-\(hash(config))"
+    public static func make(_ config: JobConfig) -> String { make(config, engine: ImbalanceBenchInfo.version) }
+
+    /// The id the job had, or would have, under another engine version.
+    public static func make(_ config: JobConfig, engine: String) -> String {
+        "\(readablePrefix(config))-\(hash(config, engine: engine))"
     }
 
-    /// The 16-hex-digit hash of the configuration (threads excluded).
-    public static func hash(_ config: JobConfig) -> String {
+    /// What a job's id is a hash of: the configuration (threads excluded) and the engine
+    /// version. The one place the engine enters a job's identity.
+    public static func identity(of config: JobConfig, engine: String = ImbalanceBenchInfo.version) -> Data {
         var c = config
         c.threads = 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(c)) ?? Data()
+        var data = (try? encoder.encode(c)) ?? Data()
+        data.append(contentsOf: Array("\nengine \(engine)".utf8))
+        return data
+    }
+
+    /// The 16-hex-digit hash of `identity(of:engine:)`.
+    public static func hash(_ config: JobConfig) -> String { hash(config, engine: ImbalanceBenchInfo.version) }
+
+    public static func hash(_ config: JobConfig, engine: String) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in data { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        for b in identity(of: config, engine: engine) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return String(format: "%016llx", h)
     }
+
+    /// The id without its hash: the same for a job under every engine version.
+    public static func prefix(_ config: JobConfig) -> String { readablePrefix(config) }
 
     static func readablePrefix(_ c: JobConfig) -> String {
         var parts = [c.dataset + (c.label.map { "-\($0)" } ?? ""), c.model]

@@ -17,11 +17,21 @@ struct Bench: ParsableCommand {
         it needs no data. Each figure is the median of --repeats timed runs after a warm-up.
         """)
 
-    @Option(help: "Network: lenet5, allcnn or resnet10 (at its native input: 1x28x28, 3x32x32, 3x32x32 with the CIFAR stem).") var model: String = "lenet5"
-    @Option(help: "Mini-batch size.") var batch: Int = 64
-    @Option(help: "Threads: each batch is split across them (OpenBLAS itself stays at one).") var threads: Int = 1
-    @Option(help: "Training iterations per timed run (default 200 for lenet5, 20 for the CIFAR models).") var iterations: Int?
-    @Option(help: "Timed runs (the median is reported).") var repeats: Int = 5
+    @Option(help: "Network: lenet5, allcnn or resnet10 (at its native input: 1x28x28, 3x32x32, 3x32x32 with the CIFAR stem).",
+            transform: OptionValue.choice(Models.known.sorted()))
+    var model: String = "lenet5"
+    @Option(help: "Shape the network for this dataset's images and classes (mnist, fashion-mnist, cifar10, cifar100) instead of the model's native input.",
+            transform: OptionValue.choice(DatasetKind.allCases.map(\.rawValue)))
+    var dataset: String?
+    @Option(parsing: .unconditional, help: "Mini-batch size (>= 1).", transform: OptionValue.integer(atLeast: 1))
+    var batch: Int = 64
+    @Option(parsing: .unconditional, help: "Threads (1 to the cores): each batch is split across them (OpenBLAS itself stays at one).", transform: OptionValue.cores)
+    var threads: Int = 1
+    @Option(parsing: .unconditional, help: "Training iterations per timed run (>= 1; default 200 for lenet5, 20 for the CIFAR models).", transform: OptionValue.integer(atLeast: 1))
+    var iterations: Int?
+    @Option(parsing: .unconditional, help: "Timed runs (>= 1; the median is reported).",
+            transform: OptionValue.integer(atLeast: 1))
+    var repeats: Int = 5
     @Flag(help: "Also time every layer's forward and backward pass.") var layers = false
     @Option(help: ArgumentHelp("Column-buffer budget of every convolution, in floats (for tuning).", visibility: .hidden))
     var columnBudget: Int?
@@ -41,6 +51,8 @@ struct Bench: ParsableCommand {
 
     struct Result: Codable {
         var model: String
+        /// The dataset whose input shape and classes the network had (nil: the model's native input).
+        var dataset: String?
         var batch: Int
         var threads: Int
         var openblasCore: String
@@ -64,13 +76,20 @@ struct Bench: ParsableCommand {
         var backwardMilliseconds: Double
     }
 
+    func validate() throws {
+        if let output { try checkOutputPath(output) }
+    }
+
     func run() throws {
         Parallel.configure(threads: threads)
-        let classes = 10
+        let kind = dataset.flatMap(DatasetKind.init(rawValue:))
+        let classes = kind?.classCount ?? 10
         let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
-        let net = model == "resnet10"
-            ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: 32)
-            : try Models.make(model, classes: classes)
+        let net = try kind.map { try Models.make(model, classes: classes, inputChannels: $0.imageShape.channels,
+                                                 inputSize: $0.imageShape.height) }
+            ?? (model == "resnet10"
+                ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: 32)
+                : try Models.make(model, classes: classes))
         for conv in net.convolutions {
             if let columnBudget { conv.columnBudget = columnBudget }
             if let bandBudget { conv.bandBudget = bandBudget }
@@ -133,7 +152,7 @@ struct Bench: ParsableCommand {
         let gemm = measureSGEMM(size: 512)
         BLAS.setThreads(1)
         var result = Result(
-            model: model, batch: batch, threads: threads, openblasCore: BLAS.coreName,
+            model: model, dataset: dataset, batch: batch, threads: threads, openblasCore: BLAS.coreName,
             trainImagesPerSecond: trainIPS, trainRuns: trainRuns,
             inferenceImagesPerSecond: inferIPS,
             trainGFLOPS: trainIPS * trainFLOP / 1e9, inferenceGFLOPS: inferIPS * forwardFLOP / 1e9,
@@ -143,7 +162,9 @@ struct Bench: ParsableCommand {
             secondsPer10kIterations: 10_000 * Double(batch) / trainIPS, layers: nil)
         if layers { result.layers = timeLayers(net, data: data) }
 
-        print("ImbalanceBench \(ImbalanceBenchInfo.version) bench: \(model), batch \(batch), "
+        print("ImbalanceBench \(ImbalanceBenchInfo.version) bench: \(model)"
+              + (kind.map { " on \($0.displayName)'s input (\(net.inputShape.map(String.init).joined(separator: "x")), \(classes) classes)" } ?? "")
+              + ", batch \(batch), "
               + "\(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
         print(String(format: "  training   %8.0f images/s  %6.1f GFLOP/s  (%.1f MFLOP/image; 10,000 iterations in %.0f s)",
                      trainIPS, result.trainGFLOPS, result.trainMFLOPPerImage, result.secondsPer10kIterations))

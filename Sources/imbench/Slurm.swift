@@ -29,16 +29,18 @@ struct SlurmCommand: ParsableCommand {
 
         imbench slurm --cost-model CONFIG... prints, per config, the number of networks, the \
         time of one network on this machine, the CPU-hours and the wall time on K nodes. The \
-        time per network comes from `imbench bench --model lenet5 --batch 64 --threads 1` \
-        (run here unless --seconds-per-10k is given); the cost of phase 2 of two-phase \
-        training, relative to a full network, is measured here unless --phase2-fraction is \
-        given.
+        time per network is measured for each config's own model, input shape, classes and \
+        batch, by `imbench bench --model M --dataset D --batch B --threads 1` (run here once \
+        per distinct workload, unless --seconds-per-10k is given for configs of one \
+        workload); the cost of phase 2 of two-phase training, relative to a full network, is \
+        measured here the same way unless --phase2-fraction is given.
         """)
 
     @Argument(help: "Sweep config (YAML); with --cost-model, one or more.") var configs: [String]
     @Option(help: "Results directory on the shared filesystem (the scripts go to DIR/slurm/).") var results: String?
     @Option(help: "Array tasks N; task I runs shard I/N (default: min(jobs in the grid, 100)).") var arraySize: Int?
-    @Option(help: "CPUs per array task.") var cpusPerTask: Int = 1
+    @Option(help: "CPUs per array task (default 1).") var cpusPerTask: Int?
+    var cpus: Int { cpusPerTask ?? 1 }
     @Option(help: "Trainings at once in each task (default: --cpus-per-task).") var jobsPerTask: Int?
     @Option(help: "Time limit per array task, e.g. 04:00:00 or 1-00:00:00 (default: the partition's).") var time: String?
     @Option(help: "Slurm partition.") var partition: String?
@@ -51,15 +53,18 @@ struct SlurmCommand: ParsableCommand {
     @Option(help: "The report the final job writes (default: DIR/report.md).") var report: String?
 
     @Flag(help: "Print the cost model of each config instead of writing scripts.") var costModel = false
-    @Option(name: .customLong("seconds-per-10k"), help: "Seconds for 10,000 training iterations at batch 64 on one core (the `10,000 iterations in N s` of imbench bench).")
+    @Option(name: .customLong("seconds-per-10k"), help: "Seconds for 10,000 training iterations of the configs' model, input and batch on one core (the `10,000 iterations in N s` of imbench bench --model M --dataset D --batch B); all configs must share that workload.")
     var secondsPer10k: Double?
     @Option(help: "Cost of phase 2 of two-phase training relative to a full network (default: measured).")
     var phase2Fraction: Double?
-    @Option(help: "Node counts K for the wall-time columns, comma-separated.") var nodes: String = "1,10,100"
-    @Option(help: "Cores per node (one training per core) for the wall-time columns.") var coresPerNode: Int = 2
+    @Option(help: "Node counts K for the wall-time columns, comma-separated (default 1,10,100).") var nodes: String?
+    @Option(help: "Cores per node (one training per core) for the wall-time columns (default 2).") var coresPerNode: Int?
+    var nodeCores: Int { coresPerNode ?? 2 }
     @Option(help: "Add the mean per-job overhead (record wall time minus training time) of the records in this results directory.")
     var overheadFrom: String?
     @Option(help: "Per-job overhead in seconds, instead of --overhead-from.") var overheadSeconds: Double?
+    @Flag(help: "Let the sweeps train on files that are another dataset's official files (passed to every array task).")
+    var allowMismatch = false
 
     /// Slurm's default MaxArraySize is 1001 (task ids up to 1000).
     static let defaultArrayCap = 100
@@ -70,17 +75,42 @@ struct SlurmCommand: ParsableCommand {
             if configs.count > 1 { throw ValidationError("give one sweep config (several only with --cost-model)") }
             if results == nil { throw ValidationError("--results DIR is required: the results directory on the shared filesystem") }
         }
-        if cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be >= 1") }
+        if cpus < 1 { throw ValidationError("--cpus-per-task must be >= 1") }
         if let j = jobsPerTask, j < 1 { throw ValidationError("--jobs-per-task must be >= 1") }
         if let s = secondsPer10k, !(s > 0 && s.isFinite) { throw ValidationError("--seconds-per-10k must be a positive number") }
         if let f = phase2Fraction, !(f >= 0 && f <= 1) { throw ValidationError("--phase2-fraction must be between 0 and 1") }
         if let o = overheadSeconds, !(o >= 0 && o.isFinite) { throw ValidationError("--overhead-seconds must be >= 0") }
         if overheadSeconds != nil && overheadFrom != nil { throw ValidationError("give --overhead-seconds or --overhead-from, not both") }
-        if coresPerNode < 1 { throw ValidationError("--cores-per-node must be >= 1") }
+        if nodeCores < 1 { throw ValidationError("--cores-per-node must be >= 1") }
+        try checkModeOptions()
         if let time, !Self.isSlurmTime(time) {
             throw ValidationError("--time takes a Slurm time limit (MM, HH:MM:SS, D-HH, D-HH:MM:SS or UNLIMITED), found '\(time)'")
         }
         _ = try nodeCounts()
+    }
+
+    /// Options of one mode are refused in the other (writing scripts vs --cost-model).
+    func checkModeOptions() throws {
+        let scriptOnly: [(String, Bool)] = [
+            ("--results", results != nil), ("--array-size", arraySize != nil), ("--cpus-per-task", cpusPerTask != nil),
+            ("--jobs-per-task", jobsPerTask != nil), ("--time", time != nil), ("--partition", partition != nil),
+            ("--mem", mem != nil), ("--sbatch", !sbatchLines.isEmpty), ("--imbench", imbench != nil),
+            ("--data-dir", dataDir != nil), ("--output", output != nil), ("--report", report != nil),
+            ("--allow-mismatch", allowMismatch),
+        ]
+        let costOnly: [(String, Bool)] = [
+            ("--nodes", nodes != nil), ("--cores-per-node", coresPerNode != nil),
+            ("--overhead-from", overheadFrom != nil), ("--overhead-seconds", overheadSeconds != nil),
+        ]
+        if costModel, let (name, _) = scriptOnly.first(where: \.1) {
+            throw ValidationError("\(name) applies to writing Slurm scripts, not to --cost-model")
+        }
+        if !costModel, let (name, _) = costOnly.first(where: \.1) {
+            throw ValidationError("\(name) applies to --cost-model; add it, or leave \(name) out when writing scripts")
+        }
+        if !costModel && phase2Fraction != nil && secondsPer10k == nil {
+            throw ValidationError("--phase2-fraction applies to the estimate printed with --seconds-per-10k (or to --cost-model)")
+        }
     }
 
     func run() throws {
@@ -113,10 +143,19 @@ struct SlurmCommand: ParsableCommand {
         }
         let data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
         try Self.checkScriptPath(data, label: "--data-dir")
+        let check = try checkData(kind, directory: data, allowMismatch: allowMismatch)
+        if check.result != "official" { printError("data check: \(check.result): \(check.detail)") }
 
         let slurmDir = output.map { URL(fileURLWithPath: normalize(absolute($0))).deletingLastPathComponent().path }
             ?? resultsDir + "/slurm"
-        let arrayScript = output.map { normalize(absolute($0)) } ?? "\(slurmDir)/\(cfg.name).sbatch"
+        // The config's name becomes file names and #SBATCH values: one path component of
+        // plain characters, so nothing is written outside DIR/slurm/.
+        let name = SweepLayout.pathComponent(cfg.name)
+        let arrayScript = output.map { normalize(absolute($0)) } ?? "\(slurmDir)/\(name).sbatch"
+        if output == nil, URL(fileURLWithPath: arrayScript).deletingLastPathComponent().path != slurmDir {
+            throw SlurmError("the config name '\(cfg.name)' would place the scripts outside \(slurmDir)")
+        }
+        if name != cfg.name { printError("note: the config name '\(cfg.name)' is written as '\(name)' in file and job names") }
         let stem = arrayScript.hasSuffix(".sbatch") ? String(arrayScript.dropLast(7)) : arrayScript
         let reportScript = stem + "-report.sbatch"
         let submitScript = stem + "-submit.sh"
@@ -124,7 +163,7 @@ struct SlurmCommand: ParsableCommand {
         let reportFile = report.map { normalize(absolute($0)) } ?? resultsDir + "/report.md"
         let logDir = slurmDir + "/logs"
 
-        let c = cpusPerTask
+        let c = cpus
         let j = jobsPerTask ?? c
         // The sweep's own rule (imbench sweep --help), with the task's CPUs as the cores.
         let threads = SweepRunner.threadsPerJob(jobs: j, cores: c)
@@ -135,7 +174,7 @@ struct SlurmCommand: ParsableCommand {
                         "--cpus-per-task", "\(c)", "--jobs-per-task", "\(j)"]
             + (time.map { ["--time", $0] } ?? []) + (partition.map { ["--partition", $0] } ?? [])
             + (mem.map { ["--mem", $0] } ?? []) + sbatchLines.map { "--sbatch=\($0)" }
-            + ["--imbench", binary, "--data-dir", data]
+            + ["--imbench", binary, "--data-dir", data] + (allowMismatch ? ["--allow-mismatch"] : [])
             + (output.map { _ in ["--output", arrayScript] } ?? []) + (report.map { _ in ["--report", reportFile] } ?? []))
             .map(shellQuote).joined(separator: " ")
 
@@ -146,7 +185,7 @@ struct SlurmCommand: ParsableCommand {
         let sweepArgs = [binary, "sweep", configCopy, "--out", resultsDir].map(shellQuote).joined(separator: " ")
         var array = """
         #!/bin/bash
-        # ImbalanceBench sweep '\(cfg.name)' as a Slurm job array. Generated by
+        # ImbalanceBench sweep '\(name)' as a Slurm job array. Generated by
         #   \(command)
         # from \(absolute(configPath)) (snapshot: \(configCopy)); regenerate rather than edit.
         #
@@ -164,7 +203,7 @@ struct SlurmCommand: ParsableCommand {
         # Resubmitting the whole array reruns only unfinished jobs.
         # The report job (\(URL(fileURLWithPath: reportScript).lastPathComponent)) starts only if every task succeeded
         # (afterok); after rerunning failed tasks, submit it again: sbatch \(reportScript)
-        #SBATCH --job-name=imbench-\(cfg.name)
+        #SBATCH --job-name=imbench-\(name)
         #SBATCH --array=1-\(n)
         #SBATCH --ntasks=1
         #SBATCH --cpus-per-task=\(c)
@@ -181,19 +220,19 @@ struct SlurmCommand: ParsableCommand {
         export OPENBLAS_NUM_THREADS=1
         exec \(sweepArgs) \\
             --shard "${SLURM_ARRAY_TASK_ID}/\(n)" --jobs \(j) --threads \(threads) \\
-            --data-dir \(shellQuote(data))
+            --data-dir \(shellQuote(data))\(allowMismatch ? " --allow-mismatch" : "")
 
         """
 
         var reportJob = """
         #!/bin/bash
-        # ImbalanceBench sweep '\(cfg.name)': the report, after the job array
+        # ImbalanceBench sweep '\(name)': the report, after the job array
         # \(URL(fileURLWithPath: arrayScript).lastPathComponent) (submitted with --dependency=afterok:<array job id>). Generated by
         #   \(command)
         # Checks that every one of the \(jobs.count) jobs of the grid has its record in
         # \(resultsDir)/records/, then writes \(reportFile)
         # from the records alone. Safe to rerun at any time.
-        #SBATCH --job-name=imbench-\(cfg.name)-report
+        #SBATCH --job-name=imbench-\(name)-report
         #SBATCH --ntasks=1
         #SBATCH --cpus-per-task=1
         #SBATCH --time=01:00:00
@@ -216,7 +255,7 @@ struct SlurmCommand: ParsableCommand {
 
         let submit = """
         #!/bin/bash
-        # Submits the job array of sweep '\(cfg.name)', then its report job, which runs only
+        # Submits the job array of sweep '\(name)', then its report job, which runs only
         # if every array task succeeded (afterok). Extra arguments go to both sbatch calls,
         # e.g. \(URL(fileURLWithPath: submitScript).lastPathComponent) --qos=long
         set -euo pipefail
@@ -244,7 +283,7 @@ struct SlurmCommand: ParsableCommand {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         }
 
-        print("\(cfg.name): \(jobs.count) jobs in \(n) array tasks (at most \(perTask) per task, \(j) at a time, "
+        print("\(name): \(jobs.count) jobs in \(n) array tasks (at most \(perTask) per task, \(j) at a time, "
               + "\(c) CPU(s) and \(threads) thread(s) each)")
         print("wrote \(arrayScript)\n      \(reportScript)\n      \(submitScript)\n      \(configCopy)")
         if n > 1000 {
@@ -291,18 +330,48 @@ struct SlurmCommand: ParsableCommand {
     // MARK: Cost model
 
     func nodeCounts() throws -> [Int] {
-        let ks = nodes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let text = nodes ?? "1,10,100"
+        let ks = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !ks.isEmpty, ks.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw SlurmError("--nodes takes node counts separated by commas, e.g. 1,10,100; found '\(nodes)'")
+            throw SlurmError("--nodes takes node counts separated by commas, e.g. 1,10,100; found '\(text)'")
         }
         return ks.map { $0! }
     }
 
-    /// Estimated seconds of each job, in plan order: the network, plus phase 2 for two-phase
-    /// jobs, plus the per-job overhead.
+    /// What one network of a config costs to train: its model, input and batch (the
+    /// dataset name only through its image shape and classes, so MNIST and Fashion-MNIST
+    /// share a workload).
+    struct Workload: Hashable, Comparable {
+        var model: String
+        var dataset: String
+        var channels: Int
+        var size: Int
+        var classes: Int
+        var batch: Int
+
+        init(_ cfg: SweepConfig) {
+            let kind = DatasetKind(rawValue: cfg.dataset)!
+            model = cfg.model; dataset = kind.rawValue; batch = cfg.batchSize
+            channels = kind.imageShape.channels; size = kind.imageShape.height; classes = kind.classCount
+        }
+
+        static func == (a: Workload, b: Workload) -> Bool { a.key == b.key }
+        func hash(into h: inout Hasher) { h.combine(key) }
+        static func < (a: Workload, b: Workload) -> Bool { a.text < b.text }
+        private var key: [String] { [model, "\(channels)", "\(size)", "\(classes)", "\(batch)"] }
+
+        var text: String { "\(model) on \(channels)x\(size)x\(size) images, \(classes) classes, batch \(batch)" }
+        var benchArguments: [String] {
+            ["bench", "--model", model, "--dataset", dataset, "--batch", "\(batch)", "--threads", "1"]
+        }
+    }
+
+    /// Estimated seconds of each job, in plan order: the network (`secondsPer10k` is for
+    /// 10,000 iterations of the config's own workload), plus phase 2 for two-phase jobs,
+    /// plus the per-job overhead.
     func jobCosts(_ jobs: [JobConfig], config: SweepConfig, secondsPer10k: Double, phase2: Double,
                   overhead: Double) -> [Double] {
-        let network = secondsPer10k * Double(config.iterations) / 10_000 * Double(config.batchSize) / 64
+        let network = secondsPer10k * Double(config.iterations) / 10_000
         return jobs.map { network * (1 + ($0.twoPhase ? phase2 : 0)) + overhead }
     }
 
@@ -317,6 +386,15 @@ struct SlurmCommand: ParsableCommand {
         return free.max() ?? 0
     }
 
+    /// --seconds-per-10k is one figure, so it needs the configs to share one workload.
+    func checkGivenSecondsApply(_ workloads: Set<Workload>) throws {
+        if secondsPer10k != nil && workloads.count > 1 {
+            throw ValidationError("--seconds-per-10k is the time of one workload, but the configs train "
+                                  + workloads.sorted().map(\.text).joined(separator: "; ")
+                                  + "; give configs of one workload, or leave it out to measure each")
+        }
+    }
+
     func printCostModel() throws {
         let ks = try nodeCounts()
         var loaded: [(path: String, config: SweepConfig, jobs: [JobConfig])] = []
@@ -324,25 +402,31 @@ struct SlurmCommand: ParsableCommand {
             let cfg = try SweepConfig.load(path: path)
             loaded.append((path, cfg, SweepPlan.jobs(for: cfg)))
         }
-        let batches = Set(loaded.map(\.config.batchSize))
-        let s: Double
-        var sourceNote: String
-        if let given = secondsPer10k {
-            s = given
-            sourceNote = "given (--seconds-per-10k)"
-        } else {
-            let batch = batches.count == 1 ? batches.first! : 64
-            (s, sourceNote) = try Self.benchSecondsPer10k(batch: batch)
-        }
-        let f: Double
-        let fNote: String
-        if let given = phase2Fraction {
-            f = given
-            fNote = "given (--phase2-fraction)"
-        } else {
-            f = Self.measurePhase2Fraction(model: loaded.first?.config.model ?? "lenet5")
-            fNote = "measured here: training with every layer but the last frozen, against full training, "
-                + "synthetic data, 1 thread, median of 3 pairs of 200-iteration runs"
+        let workloads = Set(loaded.map { Workload($0.config) })
+        try checkGivenSecondsApply(workloads)
+        var seconds: [Workload: Double] = [:], fractions: [Workload: Double] = [:]
+        var secondsNotes: [String] = [], fractionNotes: [String] = []
+        for w in workloads.sorted() {
+            if let given = secondsPer10k {
+                seconds[w] = given
+                secondsNotes.append("\(w.text): \(SlurmFmt.seconds(given)) s, given (--seconds-per-10k)")
+            } else {
+                let (s, note) = try Self.benchSecondsPer10k(w)
+                seconds[w] = s
+                secondsNotes.append("\(w.text): \(SlurmFmt.seconds(s)) s, \(note)")
+            }
+            if let given = phase2Fraction {
+                fractions[w] = given
+                fractionNotes.append("\(w.text): \(String(format: "%.2f", given)), given (--phase2-fraction)")
+            } else if loaded.contains(where: { Workload($0.config) == w && $0.jobs.contains(where: \.twoPhase) }) {
+                let f = Self.measurePhase2Fraction(w)
+                fractions[w] = f
+                fractionNotes.append("\(w.text): \(String(format: "%.2f", f)), measured here: training with every layer "
+                                     + "but the last frozen, against full training, synthetic data, 1 thread, median of 3 pairs "
+                                     + "of \(Self.phase2Iterations(w.model))-iteration runs")
+            } else {
+                fractions[w] = 0
+            }
         }
         var overhead = 0.0
         var overheadNote = "not included (pass --overhead-from RESULTS_DIR to add the mean measured in a sweep's records, or --overhead-seconds S)"
@@ -357,28 +441,34 @@ struct SlurmCommand: ParsableCommand {
                                   mean, count, dir)
         }
 
-        print("Cost model: one training per core, cores per node = \(coresPerNode), nodes K = "
+        print("Cost model: one training per core, cores per node = \(nodeCores), nodes K = "
               + ks.map(String.init).joined(separator: ", ") + ".")
-        print("- Time of 10,000 LeNet-5 training iterations at batch 64 on one core: \(SlurmFmt.seconds(s)) s, \(sourceNote).")
-        print("- Phase 2 of two-phase training costs \(String(format: "%.2f", f)) of a full network, \(fNote).")
+        print("- Time of 10,000 training iterations on one core, per workload (each config's own model, input and batch):")
+        for n in secondsNotes { print("  - \(n).") }
+        if !fractionNotes.isEmpty {
+            print("- Phase 2 of two-phase training, as a fraction of a full network:")
+            for n in fractionNotes { print("  - \(n).") }
+        }
         print("- Per-job overhead (loading the data set, evaluating on the test set, learning curves): \(overheadNote).")
-        print("- A network of I iterations at batch B takes \(SlurmFmt.seconds(s)) s × I/10,000 × B/64 (Seconds per network); "
-              + "a job costs that × (1 + \(String(format: "%.2f", f)) if it runs phase 2) + the overhead; "
-              + "network-equivalents = jobs + \(String(format: "%.2f", f)) × jobs with phase 2; CPU-hours = the sum over jobs.")
-        print("- Wall time on K nodes: the jobs dealt round-robin to K × \(coresPerNode) single-core array tasks "
-              + "(--array-size K×\(coresPerNode) --cpus-per-task 1), the slowest task's total; "
+        print("- A network of I iterations takes its workload's time × I/10,000 (Seconds per network); "
+              + "a job costs that × (1 + the phase-2 fraction if it runs phase 2) + the overhead; "
+              + "network-equivalents = jobs + fraction × jobs with phase 2; CPU-hours = the sum over jobs.")
+        print("- Wall time on K nodes: the jobs dealt round-robin to K × \(nodeCores) single-core array tasks "
+              + "(--array-size K×\(nodeCores) --cpus-per-task 1), the slowest task's total; "
               + "assumes every node is free and ignores queueing.")
         print("")
         var header = "| Preset | Jobs (networks) | With phase 2 | Iterations | Network-equivalents | Seconds per network | CPU-hours |"
         var rule = "|---|---:|---:|---:|---:|---:|---:|"
         for k in ks {
-            header += " Wall, \(k) node\(k == 1 ? "" : "s") (\(k * coresPerNode) cores) |"
+            header += " Wall, \(k) node\(k == 1 ? "" : "s") (\(k * nodeCores) cores) |"
             rule += "---:|"
         }
         print(header)
         print(rule)
         for (path, cfg, jobs) in loaded {
-            let network = s * Double(cfg.iterations) / 10_000 * Double(cfg.batchSize) / 64
+            let w = Workload(cfg)
+            let s = seconds[w]!, f = fractions[w]!
+            let network = s * Double(cfg.iterations) / 10_000
             let costs = jobCosts(jobs, config: cfg, secondsPer10k: s, phase2: f, overhead: overhead)
             let twoPhase = jobs.filter(\.twoPhase).count
             let equivalents = Double(jobs.count) + f * Double(twoPhase)
@@ -387,7 +477,7 @@ struct SlurmCommand: ParsableCommand {
                 + "| \(SlurmFmt.int(cfg.iterations)) | \(SlurmFmt.int(Int(equivalents.rounded()))) | \(SlurmFmt.seconds(network)) "
                 + "| \(SlurmFmt.hours(total / 3600)) |"
             for k in ks {
-                let tasks = min(jobs.count, k * coresPerNode)
+                let tasks = min(jobs.count, k * nodeCores)
                 let wall = (1...tasks).map { i in SweepPlan.shard(costs, index: i, count: tasks).reduce(0, +) }.max() ?? 0
                 row += " \(SlurmFmt.duration(wall)) |"
             }
@@ -395,13 +485,13 @@ struct SlurmCommand: ParsableCommand {
         }
     }
 
-    /// Runs `imbench bench --model lenet5 --batch B --threads 1` and reads its
+    /// Runs `imbench bench` on the workload (1 thread) and reads its
     /// `secondsPer10kIterations` (the `10,000 iterations in N s` line).
-    static func benchSecondsPer10k(batch: Int) throws -> (Double, String) {
+    static func benchSecondsPer10k(_ w: Workload) throws -> (Double, String) {
         let tmp = NSTemporaryDirectory() + "imbench-slurm-bench-\(getpid()).json"
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let args = ["bench", "--model", "lenet5", "--batch", "\(batch)", "--threads", "1", "--output", tmp]
-        printError("measuring: imbench \(args.dropLast(2).joined(separator: " ")) (about a minute; --seconds-per-10k skips it)")
+        let args = w.benchArguments + ["--output", tmp]
+        printError("measuring: imbench \(w.benchArguments.joined(separator: " ")) (a minute or more; --seconds-per-10k skips it)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: selfExecutable())
         p.arguments = args
@@ -415,47 +505,57 @@ struct SlurmCommand: ParsableCommand {
               let data = FileManager.default.contents(atPath: tmp),
               let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let s = obj["secondsPer10kIterations"] as? Double, s > 0 else {
-            throw SlurmError("imbench bench failed; pass --seconds-per-10k from its `10,000 iterations in N s` line")
+            throw SlurmError("imbench \(w.benchArguments.joined(separator: " ")) failed; pass --seconds-per-10k from its `10,000 iterations in N s` line")
         }
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
             .split(separator: " ").first.map(String.init) ?? "?"
-        return (s, "measured here by `imbench bench --model lenet5 --batch \(batch) --threads 1` "
+        return (s, "measured here by `imbench \(w.benchArguments.joined(separator: " "))` "
                 + "(\(ProcessInfo.processInfo.activeProcessorCount) cores, 1-minute load average \(load) after it)")
     }
 
+    /// Iterations of each timed run of `measurePhase2Fraction`: an All-CNN or ResNet-10
+    /// iteration costs about 100 LeNet-5 ones.
+    static func phase2Iterations(_ model: String) -> Int { model == "lenet5" ? 200 : 10 }
+
     /// Time of phase-2 training (every layer frozen except the model's fine-tuned ones, so
-    /// only their gradients are computed) over full training, same iterations, same data.
-    static func measurePhase2Fraction(model: String) -> Double {
+    /// only their gradients are computed) over full training, same iterations, same data,
+    /// on the workload's input, classes and batch.
+    static func measurePhase2Fraction(_ w: Workload) -> Double {
         Parallel.configure(threads: 1)
-        guard let net = try? Models.make(model, classes: 10) else { return 1.0 / 3 }
+        guard let net = try? Models.make(w.model, classes: w.classes, inputChannels: w.channels, inputSize: w.size) else {
+            return 1.0 / 3
+        }
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)
         let shape = net.inputShape
-        let n = 2_000
+        let iterations = phase2Iterations(w.model)
+        let n = max(2_000, w.batch * 4)
         var pixels = [UInt8](repeating: 0, count: n * shape.reduce(1, *))
         for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: rng.next()) }
         let data = ImageDataset(name: "synthetic", channels: shape[0], height: shape[1], width: shape[2],
-                                pixels: pixels, labels: (0..<n).map { $0 % 10 },
-                                classNames: (0..<10).map(String.init))
-        let trainer = Trainer(network: net, classCount: 10)
-        var settings = SolverSettings.lenet5(iterations: 200, batchSize: 64)
-        settings.baseLearningRate *= 0.1
+                                pixels: pixels, labels: (0..<n).map { $0 % w.classes },
+                                classNames: (0..<w.classes).map(String.init))
+        let trainer = Trainer(network: net, classCount: w.classes)
+        let d = ModelDefaults.forModel(w.model, iterations: iterations, batch: w.batch)
+        let settings = SolverSettings(iterations: iterations, batchSize: w.batch,
+                                      baseLearningRate: d.baseLearningRate * 0.1, policy: d.policy,
+                                      momentum: d.momentum, weightDecay: d.weightDecay)
         var order = RandomStream(seed: 2), drop = RandomStream(seed: 3)
         let indices = Array(0..<n)
-        func timed(frozen: Bool, iterations: Int = 200) -> Double {
+        func timed(frozen: Bool, iterations: Int) -> Double {
             var s = settings
             s.iterations = iterations
-            if frozen { net.freezeAll(except: Models.fineTunedLayers(model: model)) } else { net.unfreezeAll() }
+            if frozen { net.freezeAll(except: Models.fineTunedLayers(model: w.model)) } else { net.unfreezeAll() }
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = trainer.train(on: data, indices: indices, settings: s, orderRNG: &order, dropoutRNG: &drop)
             return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         }
-        _ = timed(frozen: false, iterations: 20)   // warm-up
-        _ = timed(frozen: true, iterations: 20)
+        _ = timed(frozen: false, iterations: max(2, iterations / 10))   // warm-up
+        _ = timed(frozen: true, iterations: max(2, iterations / 10))
         var ratios: [Double] = []
         for _ in 0..<3 {
-            let full = timed(frozen: false)
-            let frozen = timed(frozen: true)
+            let full = timed(frozen: false, iterations: iterations)
+            let frozen = timed(frozen: true, iterations: iterations)
             ratios.append(frozen / full)
         }
         net.unfreezeAll()
@@ -512,11 +612,4 @@ private enum SlurmFmt {
 
 private func normalize(_ path: String) -> String {
     URL(fileURLWithPath: path).standardizedFileURL.path
-}
-
-private func shellQuote(_ s: String) -> String {
-    if !s.isEmpty && s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+=:,@%".contains($0)) }) {
-        return s
-    }
-    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImbalanceData
+import ImbalanceFetch
 import ImbalanceKernels
 import ImbalanceSweep
 import ImbalanceTraining
@@ -12,66 +13,144 @@ struct Sweep: ParsableCommand {
         Each job's record is written atomically to OUT/records/ID.json when it finishes. \
         Rerunning the same command skips finished jobs, so an interrupted sweep resumes \
         where it stopped; two sweeps on one directory never run the same job at once (each \
-        job is locked by the process that trains it).
+        job is locked by the process that trains it). `imbench status OUT` shows each job's \
+        state.
+
+        One directory holds one config: OUT/sweep.yaml records it, and a different config \
+        is refused unless --force, which moves the old config's records to \
+        OUT/set-aside/config-NAME-N/. A job's id includes the engine version: records of \
+        another version are moved to OUT/set-aside/engine-VERSION/ and their jobs \
+        retrained, unless --keep-other-engines counts them as finished. A damaged record is \
+        moved to OUT/set-aside/corrupt/ and its job retrained. Nothing is deleted.
 
         Parallelism: --jobs N runs N worker processes. Threads per worker default to 1 when \
         N >= the number of cores, else cores / N. One single-threaded process per core is the \
-        measured best (scripts/sweep-throughput; README, Performance); threads never change \
-        a record.
+        measured best (scripts/sweep-throughput; docs/performance.md); threads never change \
+        a record. --dry-run lists the jobs and their state and trains nothing.
+
+        Every key a config may hold: `imbench config keys`. A minimal config that runs \
+        (`imbench config example > my.yaml`):
+
+        \(SweepConfig.minimalExample)
         """)
 
     @Argument(help: "Sweep config (YAML), e.g. configs/buda-mnist-quick.yaml.") var config: String
-    @Option(help: "Results directory (records/, logs/, locks/, specs/).") var out: String
+    @Option(help: "Results directory (records/, logs/, locks/, specs/, sweep.yaml).") var out: String
     @Option(help: "Directory holding the dataset files.") var dataDir: String?
-    @Option(help: "Trainings to run at once (default: number of cores).") var jobs: Int?
-    @Option(help: "Threads per training (default: see above).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Trainings to run at once (1 to the cores; default: the number of cores).",
+            transform: OptionValue.cores)
+    var jobs: Int?
+    @Option(parsing: .unconditional, help: "Threads per training (1 to the cores; default: see above).",
+            transform: OptionValue.cores)
+    var threads: Int?
     @Option(help: "Run only slice I of N (1-based), e.g. 2/8, for cluster job arrays.") var shard: String?
-    @Flag(help: "List the jobs and exit without training.") var dryRun = false
+    @Flag(help: "List the jobs and their state, and exit without training.") var dryRun = false
+    @Flag(help: "Use OUT even though it holds another config's records (they are moved to OUT/set-aside/).")
+    var force = false
+    @Flag(help: "Count records written by another engine version as finished instead of retraining their jobs.")
+    var keepOtherEngines = false
+    @Flag(help: "Train even if the data files are another dataset's official files (the records say so).")
+    var allowMismatch = false
+
+    var parallel: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
+    var perJob: Int {
+        threads ?? SweepRunner.threadsPerJob(jobs: parallel, cores: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    func validate() throws {
+        if let shard { _ = try SweepPlan.parseShard(shard) }
+        try checkCoreBudget(jobs: parallel, threads: perJob)
+    }
 
     func run() throws {
         let cfg = try SweepConfig.load(path: config)
-        var all = SweepPlan.jobs(for: cfg)
+        let plan = SweepPlan.jobs(for: cfg)
+        guard !plan.isEmpty else { throw ValidationError("\(config): the grid has no jobs") }
+        var all = plan
         if let shard {
             let s = try SweepPlan.parseShard(shard)
             all = SweepPlan.shard(all, index: s.index, count: s.count)
         }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let parallel = max(1, jobs ?? cores)
-        let perJob = threads ?? SweepRunner.threadsPerJob(jobs: parallel, cores: cores)
         let layout = SweepLayout(root: absolute(out))
-        if dryRun {
-            for job in all {
-                print(RunID.make(job) + (layout.isFinished(RunID.make(job)) ? "  (finished)" : ""))
-            }
-            print("\(all.count) jobs")
-            return
-        }
-        guard let kind = DatasetKind(rawValue: cfg.dataset) else { throw ValidationError("unknown dataset") }
+        if dryRun { return try listJobs(cfg, all, layout: layout) }
+        let kind = DatasetKind(rawValue: cfg.dataset)!
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+        let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
         _ = try loadDataset(kind: kind, directory: location.directory)   // fail early on bad files
         try layout.create()
-        // A convenience copy of the config, written atomically: on a full disk it may be
-        // missing, never cut short (the spec write that follows reports the full disk).
-        try? FileManager.default.removeItem(atPath: layout.root + "/sweep.yaml")
-        if let text = FileManager.default.contents(atPath: config) {
-            try? RecordIO.writeAtomically(text, to: layout.root + "/sweep.yaml")
+        for note in try ConfigClaim.claim(layout, config: cfg, text: try String(contentsOfFile: config, encoding: .utf8),
+                                          force: force) {
+            printError(note)
         }
-        printError("\(cfg.name): \(kind.displayName) from \(location.description)")
+        printError("\(cfg.name): \(kind.displayName) from \(location.description); data check: \(check.result)")
         let runner = SweepRunner(
             layout: layout,
             options: .init(parallelJobs: parallel, threadsPerJob: perJob,
                            dataDirectory: location.directory, executable: selfExecutable(),
                            curveEvery: cfg.curveEvery, curveTestLimit: cfg.curveTestLimit,
-                           interactive: isatty(STDERR_FILENO) == 1),
+                           interactive: isatty(STDERR_FILENO) == 1,
+                           keepOtherEngines: keepOtherEngines, dataCheck: check),
             output: { printFlushed($0) })
         let summary = try runner.run(all)
         let finished = summary.finishedBefore + summary.finishedNow + summary.finishedElsewhere
         print("sweep \(cfg.name): \(finished)/\(summary.total) jobs finished "
-              + "(\(summary.finishedNow) here, \(summary.finishedBefore) earlier, "
-              + "\(summary.finishedElsewhere) by another process), \(summary.diverged) diverged, "
+              + "(\(summary.finishedNow) here, \(summary.finishedBefore) earlier"
+              + (summary.keptOtherEngine > 0 ? " of which \(summary.keptOtherEngine) on another engine's records" : "")
+              + ", \(summary.finishedElsewhere) by another process), \(summary.diverged) diverged, "
               + "\(summary.failed.count) failed; wall time \(formatSeconds(summary.seconds))")
         if !summary.failed.isEmpty { throw ExitCode(1) }
     }
+
+    /// --dry-run: one line per job (its id, and its state when it has a record), then
+    /// "N jobs"; what a real run would do goes to standard error.
+    func listJobs(_ cfg: SweepConfig, _ jobs: [JobConfig], layout: SweepLayout) throws {
+        if dataDir != nil || allowMismatch {
+            let kind = DatasetKind(rawValue: cfg.dataset)!
+            let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+            let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
+            printError("data: \(kind.displayName) from \(location.description); data check: \(check.result): \(check.detail)")
+        }
+        if let problem = ConfigClaim.conflict(layout, config: cfg) {
+            printError("note: \(layout.root) holds \(problem); "
+                       + (force ? "--force would move that sweep's records to \(layout.relative(layout.setAside))/"
+                                : "a real run refuses it unless --force"))
+        }
+        let inventory = RecordInventory(layout: layout)
+        var toTrain = 0
+        for job in jobs {
+            let id = RunID.make(job)
+            var note = ""
+            switch inventory.state(of: job) {
+            case .finished: note = "  (finished)"
+            case .missing: toTrain += 1
+            case .corrupt(let reason):
+                toTrain += 1
+                note = "  (damaged record, would be moved aside and retrained: \(reason))"
+            case .otherEngine(let version, _):
+                if keepOtherEngines { note = "  (finished: a record of engine \(version), kept)" } else {
+                    toTrain += 1
+                    note = "  (a record of engine \(version): would be moved aside and retrained)"
+                }
+            }
+            print(id + note)
+        }
+        printError("would train \(toTrain) of \(jobs.count) jobs, \(parallel) at a time with \(perJob) thread(s) each")
+        print("\(jobs.count) jobs")
+    }
+}
+
+/// The dataset-identity check shared by sweep, demo and slurm (`imbench train` has its own
+/// wording): refuses another dataset's files unless allowed, and refuses the allowance
+/// when there is nothing to allow.
+func checkData(_ kind: DatasetKind, directory: String, allowMismatch: Bool) throws -> DataCheck {
+    let check = try DatasetIdentity.check(kind, directory: directory,
+                                          store: DatasetIdentity.defaultStore(executablePath: selfExecutable()),
+                                          allowMismatch: allowMismatch)
+    if allowMismatch && check.result != "other-dataset" {
+        throw ValidationError("--allow-mismatch: the files in \(directory) are not another dataset's "
+                              + "(\(check.result): \(check.detail)); leave the flag out")
+    }
+    return check
 }
 
 /// Runs one job of a sweep; started by `imbench sweep`, one process per job.
@@ -88,12 +167,14 @@ struct RunJob: ParsableCommand {
     @Option var curveEvery: Int = 0
     @Option var curveTestLimit: Int = 2_000
     @Option var parentPid: Int32?
+    @Option var dataCheck: String?
 
     func run() throws {
         Parallel.configure(threads: threads)
+        let check = try dataCheck.map { try JSONDecoder().decode(DataCheck.self, from: Data($0.utf8)) }
         let code = JobWorker.run(specPath: spec, recordPath: record, lockPath: lock,
                                  dataDirectory: dataDir, curveEvery: curveEvery,
-                                 curveTestLimit: curveTestLimit, parentPID: parentPid) { line in
+                                 curveTestLimit: curveTestLimit, parentPID: parentPid, dataCheck: check) { line in
             printFlushed(line)
         }
         if code != 0 { throw ExitCode(code) }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import ImbalanceData
 import ImbalanceKernels
+import ImbalanceNN
+import ImbalancePreprocessing
 import ImbalanceTraining
 
 struct Train: ParsableCommand {
@@ -12,53 +14,137 @@ struct Train: ParsableCommand {
         momentum 0.9, weight decay 5e-4, batch 64, 10,000 iterations) on the balanced base \
         set (5,000 per class). Imbalance and methods can be set here for single runs; \
         `imbench sweep` runs whole grids.
+
+        Options that do not apply are refused (exit status 2), never ignored. The rule: \
+        --profile step needs --rho and --mu; linear and exponential need --rho and refuse \
+        --mu; balanced (the default) refuses both. Without --profile, --rho with --mu means \
+        step; --rho alone is refused (say --profile linear or exponential). --minority needs \
+        an imbalanced profile; --sampler-ratio and --two-phase need --sampler ROS or RUS; \
+        --cifar-label needs --dataset cifar100. --output's directory is checked before \
+        training starts.
+
+        The data files are checked against the dataset manifests (datasets/*.json) by \
+        content: files that are another dataset's (MNIST's given as Fashion-MNIST, say) are \
+        refused unless --allow-mismatch; the record says what was found.
         """)
 
-    @Option(help: "mnist, fashion-mnist, cifar10 or cifar100.") var dataset: String = "fashion-mnist"
-    @Option(help: "Network: lenet5, allcnn or resnet10.") var model: String = "lenet5"
-    @Option(help: "CIFAR-100 label: fine (100 classes) or coarse (20 superclasses).")
-    var cifarLabel: String = "fine"
-    @Option(help: "Input preprocessing: scale (x/256), gcn-zca or standardize (default: the model's; allcnn gcn-zca, resnet10 standardize).")
+    @Option(help: "mnist, fashion-mnist, cifar10 or cifar100.",
+            transform: OptionValue.choice(DatasetKind.allCases.map(\.rawValue)))
+    var dataset: String = "fashion-mnist"
+    @Option(help: "Network: lenet5, allcnn or resnet10.", transform: OptionValue.choice(Models.known.sorted()))
+    var model: String = "lenet5"
+    @Option(help: "CIFAR-100 label: fine (100 classes, the default) or coarse (20 superclasses).",
+            transform: OptionValue.choice(CIFARLabel.allCases.map(\.rawValue)))
+    var cifarLabel: String?
+    @Option(help: "Input preprocessing: scale (x/256), gcn-zca or standardize (default: the model's; allcnn gcn-zca, resnet10 standardize).",
+            transform: OptionValue.choice(Preprocessing.allCases.map(\.rawValue)))
     var preprocess: String?
-    @Option(help: "Training augmentation: none or crop-mirror (default: the model's; resnet10 crop-mirror).")
+    @Option(help: "Training augmentation: none or crop-mirror (default: the model's; resnet10 crop-mirror).",
+            transform: OptionValue.choice(Augmentation.allCases.map(\.rawValue)))
     var augment: String?
-    @Option(help: "SGD iterations.") var iterations: Int = 10_000
-    @Option(help: "Mini-batch size.") var batch: Int = 64
-    @Option(help: "Base seed; every random stream is derived from it.") var seed: UInt64 = 1
-    @Option(help: "Repetition index (selects the repetition's seeds, as in a sweep).") var repetition: Int = 0
+    @Option(parsing: .unconditional, help: "SGD iterations (>= 1).", transform: OptionValue.integer(atLeast: 1))
+    var iterations: Int = 10_000
+    @Option(parsing: .unconditional, help: "Mini-batch size (>= 1).", transform: OptionValue.integer(atLeast: 1))
+    var batch: Int = 64
+    @Option(parsing: .unconditional, help: "Base seed (0 to 2^64-1); every random stream is derived from it.",
+            transform: OptionValue.seed)
+    var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Repetition index (>= 0; selects the repetition's seeds, as in a sweep).",
+            transform: OptionValue.integer(atLeast: 0))
+    var repetition: Int = 0
     @Option(help: "Directory holding the dataset files; else $IMBENCH_DATA_DIR, else the standard locations.")
     var dataDir: String?
-    @Option(help: "Cap per class of the training base set, or 'all' for the original set.")
+    @Option(parsing: .unconditional, help: "Cap per class of the training base set (>= 1), or 'all' for the original set.", transform: { text in
+                do { return try BaseSet.parseMaxPerClass(text).map(String.init) ?? "all" } catch {
+                    throw OptionValue.Invalid(description: "expected a whole number >= 1 or all")
+                }
+            })
     var maxPerClass: String = "5000"
-    @Option(help: "Imbalance: balanced, step, linear or exponential.") var profile: String = "balanced"
-    @Option(help: "Imbalance ratio rho (max/min class size).") var rho: Double = 1
-    @Option(help: "Fraction of minority classes mu (step imbalance).") var mu: Double?
-    @Option(help: "Which classes are minority: random (MNIST rule) or lowest (CIFAR rule).")
-    var minority: String = "random"
-    @Option(help: "Sampler: none, ROS, RUS or class-weighted.") var sampler: String = "none"
-    @Option(help: "Resample only to this max/min ratio (paper section 4.5).") var samplerRatio: Double?
+    @Option(help: "Imbalance: balanced, step, linear or exponential (see the rule above).",
+            transform: OptionValue.choice(["balanced", "step", "linear", "exponential"]))
+    var profile: String?
+    @Option(parsing: .unconditional, help: "Imbalance ratio rho (max/min class size, >= 1).",
+            transform: OptionValue.number(min: 1))
+    var rho: Double?
+    @Option(parsing: .unconditional, help: "Fraction of minority classes mu (step imbalance; 0 to 1).",
+            transform: OptionValue.number(min: 0, max: 1))
+    var mu: Double?
+    @Option(help: "Which classes are minority: random (MNIST rule, the default) or lowest (CIFAR rule).",
+            transform: OptionValue.choice(MinorityRule.allCases.map(\.rawValue)))
+    var minority: String?
+    @Option(help: "Sampler: none, ROS, RUS or class-weighted.",
+            transform: OptionValue.choice(["none", "ROS", "RUS", "class-weighted"]))
+    var sampler: String = "none"
+    @Option(parsing: .unconditional, help: "Resample only to this max/min ratio (>= 1; paper section 4.5; needs --sampler ROS or RUS).", transform: OptionValue.number(min: 1))
+    var samplerRatio: Double?
     @Flag(help: "After ROS/RUS, fine-tune the last layer on the imbalanced set (two-phase training).")
     var twoPhase = false
-    @Option(help: "Base learning rate (default: the model's).") var learningRate: Double?
-    @Option(help: "Threads: each batch is split across them; results do not depend on it.") var threads: Int = 1
-    @Option(help: "Learning-curve period in iterations (0 = none).") var curveEvery: Int = 0
-    @Option(help: "Write the run record (JSON) here.") var output: String?
+    @Option(parsing: .unconditional, help: "Base learning rate (> 0; default: the model's).",
+            transform: OptionValue.number(min: 0, above: true))
+    var learningRate: Double?
+    @Option(parsing: .unconditional, help: "Threads (1 to the cores of this machine): each batch is split across them; results do not depend on it.", transform: OptionValue.cores)
+    var threads: Int = 1
+    @Option(parsing: .unconditional, help: "Learning-curve period in iterations (>= 0; 0 = none).",
+            transform: OptionValue.integer(atLeast: 0))
+    var curveEvery: Int = 0
+    @Option(help: "Write the run record (JSON) here; its directory must exist.") var output: String?
+    @Flag(help: "Train even if the data files are another dataset's official files (the record says so).")
+    var allowMismatch = false
     @Flag(help: "No progress line.") var quiet = false
+
+    /// The imbalance profile the options ask for (the rule in the help text).
+    func resolvedProfile() throws -> ProfileSpec {
+        let kind: String
+        if let profile { kind = profile } else if rho != nil && mu != nil { kind = "step" } else if rho != nil {
+            throw ValidationError("--rho without --profile: say --profile linear or --profile exponential, "
+                                  + "or add --mu for step imbalance")
+        } else if mu != nil {
+            throw ValidationError("--mu applies to step imbalance, which also needs --rho")
+        } else {
+            kind = "balanced"
+        }
+        switch kind {
+        case "balanced":
+            if rho != nil { throw ValidationError("--rho does not apply to --profile balanced; give --profile step, linear or exponential") }
+            if mu != nil { throw ValidationError("--mu does not apply to --profile balanced; it is the fraction of minority classes of --profile step") }
+            if minority != nil { throw ValidationError("--minority does not apply to a balanced set; it chooses the minority classes of --profile step, linear or exponential") }
+            return ProfileSpec(kind: kind, rho: 1, mu: nil)
+        case "step":
+            guard let rho else { throw ValidationError("--profile step needs --rho (the imbalance ratio)") }
+            guard let mu else { throw ValidationError("--profile step needs --mu (the fraction of minority classes)") }
+            return ProfileSpec(kind: kind, rho: rho, mu: mu)
+        default:
+            guard let rho else { throw ValidationError("--profile \(kind) needs --rho (the imbalance ratio)") }
+            if mu != nil { throw ValidationError("--mu does not apply to --profile \(kind); it belongs to --profile step") }
+            return ProfileSpec(kind: kind, rho: rho, mu: nil)
+        }
+    }
+
+    func validate() throws {
+        _ = try resolvedProfile()
+        let resampling = sampler == "ROS" || sampler == "RUS"
+        if samplerRatio != nil && !resampling {
+            throw ValidationError("--sampler-ratio applies to --sampler ROS or RUS (partial resampling), not to --sampler \(sampler)")
+        }
+        if twoPhase && !resampling {
+            throw ValidationError("--two-phase fine-tunes after --sampler ROS or RUS; add one of them (--sampler is \(sampler))")
+        }
+        if cifarLabel != nil && dataset != DatasetKind.cifar100.rawValue {
+            throw ValidationError("--cifar-label applies to --dataset cifar100 only (\(dataset) has one label per image)")
+        }
+        if let output { try checkOutputPath(output) }
+    }
 
     func run() throws {
         Parallel.configure(threads: threads)
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ValidationError("unknown dataset '\(dataset)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        let kind = DatasetKind(rawValue: dataset)!
         let cap = try BaseSet.parseMaxPerClass(maxPerClass)
         let defaults = ModelDefaults.forModel(model, iterations: iterations, batch: batch)
-        guard let label = CIFARLabel(rawValue: cifarLabel) else {
-            throw ValidationError("unknown CIFAR label '\(cifarLabel)' (expected fine or coarse)")
-        }
+        let label = CIFARLabel(rawValue: cifarLabel ?? CIFARLabel.fine.rawValue)!
         let config = JobConfig(
             dataset: kind.rawValue, model: model,
-            profile: ProfileSpec(kind: profile, rho: profile == "balanced" ? 1 : rho, mu: mu),
-            minorityRule: minority, sampler: sampler, samplerRatio: samplerRatio,
+            profile: try resolvedProfile(),
+            minorityRule: minority ?? MinorityRule.random.rawValue, sampler: sampler, samplerRatio: samplerRatio,
             twoPhase: twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
             iterations: iterations, batchSize: batch,
             baseLearningRate: learningRate ?? defaults.baseLearningRate,
@@ -68,20 +154,28 @@ struct Train: ParsableCommand {
             augmentation: augment ?? defaults.augmentation,
             label: label.recordedName)
         try Experiment.validate(config)
+        // The profile's class counts, checked before the data is read.
+        let nMax = cap ?? kind.protocolMaxPerClass ?? 5_000
+        do { _ = try Experiment.profile(of: config).classCounts(classes: kind.classCount, nMax: nMax) } catch {
+            throw ValidationError("--rho/--mu: \(error)")
+        }
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+        let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
         let loadStart = Date()
         let splits = try loadDataset(kind: kind, directory: location.directory, cifarLabel: label)
         if !quiet {
             printError(String(format: "%@ from %@ (%.1fs)", kind.displayName, location.description,
                               Date().timeIntervalSince(loadStart)))
+            printError("data check: \(check.result): \(check.detail)")
             printError(splits.sources?.summary ?? "\(splits.train.count) training and \(splits.test.count) test images")
         }
         let line = ProgressLine(enabled: !quiet)
-        let record = try Experiment.run(config, id: RunID.make(config), splits: splits,
+        var record = try Experiment.run(config, id: RunID.make(config), splits: splits,
                                         curveInterval: curveEvery) { p in
             line.update(prefix: p.phase == "phase2" ? "[phase 2] " : "", p.training)
         }
         line.finish()
+        record.data.check = check
         print(Summary.describe(record))
         if let output {
             try RecordIO.write(record, to: output)
