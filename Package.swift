@@ -81,5 +81,7 @@ let package = Package(
         .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport", "ImbalanceRandom"]),
         .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
         .testTarget(name: "ImbalanceFetchTests", dependencies: ["ImbalanceFetch"]),
+        // The command line as a user meets it: the release imbench binary run as a process.
+        .testTarget(name: "ImbalanceCLITests", dependencies: ["ImbalanceSweep", "ImbalanceRecords"]),
     ]
 )

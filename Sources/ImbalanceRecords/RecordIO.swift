@@ -37,7 +37,7 @@ public enum RecordIO {
         let tmp = "\(dir)/.\(url.lastPathComponent).\(getpid()).tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            throw RecordError("cannot create \(tmp): \(String(cString: strerror(errno)))")
+            throw RecordError("cannot write \(path): cannot create its temporary file \(tmp): \(String(cString: strerror(errno)))")
         }
         var ok = true
         var err: Int32 = 0

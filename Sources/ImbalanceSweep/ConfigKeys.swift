@@ -285,7 +285,11 @@ struct ConfigChecker {
             }
             return ok ? .list(items) : nil
         case .mapping(let keys):
-            return mapping(node, keys: keys, label: label).map { .mapping($0) }
+            // A nested mapping with any problem is not used (its keys' stores may count on
+            // every required key being there).
+            let before = problems.count
+            let m = mapping(node, keys: keys, label: label)
+            return problems.count == before ? m.map { .mapping($0) } : nil
         case .either(let kinds):
             let shaped = kinds.filter { k in
                 switch k {

@@ -114,7 +114,7 @@ extension SweepConfig {
         var problems = checker.problems
         func fail(_ node: Node?, _ message: String) { problems.append((node?.mark?.line, message)) }
 
-        if values["learningRate"] != nil && values["learningRates"] != nil {
+        if valueNodes["learningRate"] != nil && valueNodes["learningRates"] != nil {
             fail(valueNodes["learningRates"], "give either learningRate or learningRates, not both")
         }
         if config.stepRhos.isEmpty && config.linearRhos.isEmpty && config.exponentialRhos.isEmpty

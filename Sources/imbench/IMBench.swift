@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImbalanceSweep
 import ImbalanceTraining
 
 /// `imbench`: the command-line interface of ImbalanceBench.
@@ -20,15 +21,42 @@ struct IMBench: ParsableCommand {
     /// ArgumentParser's own main, except that usage errors exit with status 2 (as getopt
     /// tools do) rather than 64.
     static func main() {
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(after: error, type: self)
+        }
+        do {
             try command.run()
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                writeIgnoringErrors(.standardError, fullMessage(for: error) + "\n")
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            exit(after: error, type: type(of: command))
         }
     }
+
+    /// Prints what `error` calls for and exits: help (with its footer), or the error, with
+    /// status 2 for usage errors.
+    static func exit(after error: Error, type: ParsableCommand.Type) -> Never {
+        let code = type.exitCode(for: error)
+        if code == .success {
+            // A help request (for --help, ArgumentParser returns a command that throws it).
+            let text = type.fullMessage(for: error)
+            if let footer = helpFooters.first(where: { text.contains("USAGE: imbench \($0.key) ") })?.value {
+                print(text + "\n" + footer, terminator: "")
+                Foundation.exit(0)
+            }
+        }
+        if code == .validationFailure {
+            writeIgnoringErrors(.standardError, type.fullMessage(for: error) + "\n")
+            Foundation.exit(2)
+        }
+        type.exit(withError: error)
+    }
+
+    /// Text printed after a command's help (ArgumentParser puts the discussion first).
+    static let helpFooters: [String: String] = [
+        "sweep": "A MINIMAL CONFIG (imbench config example > my.yaml; every key: imbench config keys):\n\n"
+            + SweepConfig.minimalExample.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n",
+    ]
+
 }

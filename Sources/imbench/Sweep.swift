@@ -28,10 +28,8 @@ struct Sweep: ParsableCommand {
         measured best (scripts/sweep-throughput; docs/performance.md); threads never change \
         a record. --dry-run lists the jobs and their state and trains nothing.
 
-        Every key a config may hold: `imbench config keys`. A minimal config that runs \
-        (`imbench config example > my.yaml`):
-
-        \(SweepConfig.minimalExample)
+        Every key a config may hold: `imbench config keys`; a minimal config that runs \
+        ends this help.
         """)
 
     @Argument(help: "Sweep config (YAML), e.g. configs/buda-mnist-quick.yaml.") var config: String

@@ -62,8 +62,8 @@ final class CIFARSweepConfigTests: XCTestCase {
             XCTAssertTrue(text.contains("bad.yaml:3: unknown model 'vgg16'; expected allcnn, lenet5, resnet10"), text)
             XCTAssertTrue(text.contains("bad.yaml:7: unknown preprocessing 'whiten'"), text)
             XCTAssertTrue(text.contains("bad.yaml:8: unknown augmentation 'rotate'"), text)
-            XCTAssertTrue(text.contains("bad.yaml:10: learningRates must be positive"), text)
-            XCTAssertTrue(text.contains("bad.yaml:10: learningRates lists a rate twice"), text)
+            XCTAssertTrue(text.contains("bad.yaml:10: 'learningRates' must be a number > 0, found '0'"), text)
+            XCTAssertTrue(text.contains("bad.yaml:10: 'learningRates' lists 0.1 twice"), text)
             XCTAssertTrue(text.contains("bad.yaml:10: give either learningRate or learningRates"), text)
         }
     }

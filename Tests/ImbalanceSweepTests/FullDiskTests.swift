@@ -68,13 +68,14 @@ final class FullDiskTests: XCTestCase {
     }
 
     /// The disk is full before the first job: the sweep must stop at its first write (the
-    /// job's spec) with the path and the system's reason, write no record, and leave nothing
-    /// that a rerun with space would trip on.
+    /// copy of its config that claims the directory, sweep.yaml) with the path and the
+    /// system's reason, write no record, and leave nothing that a rerun with space would
+    /// trip on.
     func testSweepOnAFullDiskStopsAtTheFirstWrite() throws {
         let reference = try referenceRun()
         let disk = work + "/disk"
         let result = try sweepOnTmpfs(disk: disk, pages: 64, fillFirst: true)
-        let failedSpec = "\(disk)/out/specs/\(reference.ids[0]).json"
+        let failedSpec = "\(disk)/out/sweep.yaml"
 
         XCTAssertNotEqual(result.fullStatus, 0, "the sweep must fail on a full disk\n\(result.fullOutput)")
         XCTAssertTrue(result.fullOutput.contains(failedSpec), "no path in:\n\(result.fullOutput)")
@@ -169,7 +170,7 @@ final class FullDiskTests: XCTestCase {
         let out = work + "/reference"
         let dry = try run(["sweep", work + "/sweep.yaml", "--out", out, "--dry-run"])
         XCTAssertEqual(dry.status, 0, dry.output)
-        let ids = dry.output.split(separator: "\n").map(String.init).filter { !$0.hasSuffix(" jobs") && !$0.isEmpty }
+        let ids = dry.output.split(separator: "\n").map(String.init).filter { !$0.hasSuffix(" jobs") && !$0.isEmpty && !$0.hasPrefix("imbench: ") }
         XCTAssertEqual(ids.count, 4, dry.output)
         let sweep = try run(["sweep", work + "/sweep.yaml", "--out", out, "--data-dir", mnist, "--jobs", "1"])
         XCTAssertEqual(sweep.status, 0, sweep.output)

@@ -47,7 +47,7 @@ final class SweepConfigTests: XCTestCase {
             XCTAssertTrue(text.contains("bad.yaml:3: unknown model 'lenet6'"), text)
             XCTAssertTrue(text.contains("bad.yaml:4: 'repetitions' must be a whole number >= 1"), text)
             XCTAssertTrue(text.contains("bad.yaml:6: unknown method 'SMOTE'"), text)
-            XCTAssertTrue(text.contains("bad.yaml:7: step.rho must be >= 1"), text)
+            XCTAssertTrue(text.contains("bad.yaml:7: 'step.rho' must be a number >= 1, found '0.5'"), text)
             XCTAssertTrue(text.contains("bad.yaml:8: unknown key 'colour'"), text)
         }
     }
