@@ -8,9 +8,10 @@ import Yams
 /// which decides both the check and the "type" and "valid values" the command prints), its
 /// default (`ConfigDefault`: required, a value stored when the key is absent, or a sentence
 /// saying what absence means), its meaning, and a closure that stores the checked value
-/// (`ConfigItem`) in a `SweepConfig`. The checks are generic: unknown and repeated keys,
+/// (`ConfigItem`) in a `SweepConfig`. The checks are generic: unknown keys,
 /// missing required keys, wrong shapes, numbers out of range, unknown names, empty lists
-/// and repeated list items are reported with the file's line, all at once.
+/// and repeated list items are reported with the file's line, all at once (a key given
+/// twice is refused by the YAML parser itself).
 ///
 /// Adding a key:
 /// 1. Give `SweepConfig` a stored property for it.
@@ -242,11 +243,8 @@ struct ConfigChecker {
         var out: [String: ConfigItem] = [:]
         let dotted = label.isEmpty ? "" : label + "."
         for (k, v) in m {
+            // (YAML itself refuses a key given twice.)
             guard let name = k.string else { fail(k, "keys must be names"); continue }
-            if let first = seen[name] {
-                fail(k, "'\(dotted)\(name)' is given twice (first at line \(first.mark?.line ?? 0))")
-                continue
-            }
             seen[name] = k
             guard let key = known[name] else {
                 let close = keys.map(\.name).first { $0.lowercased() == name.lowercased() }

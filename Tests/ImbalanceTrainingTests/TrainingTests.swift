@@ -186,6 +186,19 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(RunID.hash(job).count, 16)
     }
 
+    /// The engine version is part of a job's identity (records of another engine are other
+    /// jobs' records), through `RunID.identity`; the readable prefix is not.
+    func testTheEngineVersionIsPartOfTheID() {
+        let job = smallJob()
+        XCTAssertEqual(RunID.make(job), RunID.make(job, engine: ImbalanceBenchInfo.version))
+        XCTAssertNotEqual(RunID.make(job), RunID.make(job, engine: "0.0.1"))
+        XCTAssertEqual(RunID.prefix(job), "mnist_lenet5_balanced_baseline_rep0")
+        XCTAssertTrue(RunID.make(job, engine: "0.0.1").hasPrefix(RunID.prefix(job) + "-"))
+        let identity = String(decoding: RunID.identity(of: job, engine: "9.9.9"), as: UTF8.self)
+        XCTAssertTrue(identity.hasSuffix("\nengine 9.9.9"), identity)
+        XCTAssertTrue(identity.contains("\"threads\":0"), "threads are left out: \(identity)")
+    }
+
     /// CIFAR-100's coarse label changes the task, so it must reach the record and the id;
     /// the default (nil) must leave the JSON, and so every existing id, untouched.
     func testCoarseLabelIsRecordedAndDefaultLeavesIdsAlone() throws {
