@@ -109,7 +109,7 @@ public enum JobWorker {
                                p.training.imagesPerSecond))
                 }
             }
-            record.data.check = dataCheck
+            record.provenance?.dataCheck = dataCheck
             do {
                 // A file at the record's path that is not a record of this job (damaged
                 // since the sweep started) is moved aside, never overwritten.

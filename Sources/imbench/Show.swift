@@ -45,7 +45,7 @@ struct Show: ParsableCommand {
         out.append("")
         out.append("Data")
         out.append("  directory: \(r.data.dataDirectory)")
-        if let c = r.data.check {
+        if let c = r.provenance?.dataCheck {
             out.append("  check:     \(c.result)" + (c.manifest.map { " (against \($0))" } ?? "") + ": \(c.detail)")
         } else {
             out.append("  check:     none recorded")

@@ -175,7 +175,7 @@ struct Train: ParsableCommand {
             line.update(prefix: p.phase == "phase2" ? "[phase 2] " : "", p.training)
         }
         line.finish()
-        record.data.check = check
+        record.provenance?.dataCheck = check
         print(Summary.describe(record))
         if let output {
             try RecordIO.write(record, to: output)

@@ -25,16 +25,16 @@ final class DatasetIdentityTests: XCTestCase {
         XCTAssertEqual(allowed.status, 0, allowed.output)
         let f = try RecordIO.read(dir + "/f.json")
         XCTAssertEqual(f.config.dataset, "fashion-mnist")
-        XCTAssertEqual(f.data.check?.result, "other-dataset")
-        XCTAssertEqual(f.data.check?.manifest, "fashion-mnist")
-        XCTAssertEqual(f.data.check?.matches, ["mnist"])
-        XCTAssertTrue(f.data.check?.detail.contains("--allow-mismatch") ?? false)
+        XCTAssertEqual(f.provenance?.dataCheck?.result, "other-dataset")
+        XCTAssertEqual(f.provenance?.dataCheck?.manifest, "fashion-mnist")
+        XCTAssertEqual(f.provenance?.dataCheck?.matches, ["mnist"])
+        XCTAssertTrue(f.provenance?.dataCheck?.detail.contains("--allow-mismatch") ?? false)
 
         let right = try CLI.run(["train", "--dataset", "mnist", "--output", dir + "/m.json"] + common)
         XCTAssertEqual(right.status, 0, right.output)
         let m = try RecordIO.read(dir + "/m.json")
-        XCTAssertEqual(m.data.check?.result, "official")
-        XCTAssertEqual(m.data.check?.manifest, "mnist")
+        XCTAssertEqual(m.provenance?.dataCheck?.result, "official")
+        XCTAssertEqual(m.provenance?.dataCheck?.manifest, "mnist")
 
         // The escape where there is nothing to escape from is an option that does not apply.
         let needless = try CLI.run(["train", "--dataset", "mnist", "--allow-mismatch"] + common)
@@ -62,8 +62,8 @@ final class DatasetIdentityTests: XCTestCase {
                              "--max-per-class", "50", "--quiet", "--output", dir + "/own.json"])
         XCTAssertEqual(r.status, 0, r.output)
         let record = try RecordIO.read(dir + "/own.json")
-        XCTAssertEqual(record.data.check?.result, "differs")
-        XCTAssertTrue(record.data.check?.detail.contains("train-labels-idx1-ubyte") ?? false, "\(String(describing: record.data.check))")
+        XCTAssertEqual(record.provenance?.dataCheck?.result, "differs")
+        XCTAssertTrue(record.provenance?.dataCheck?.detail.contains("train-labels-idx1-ubyte") ?? false, "\(String(describing: record.provenance?.dataCheck))")
     }
 
     private func gunzip(_ path: String) throws -> Data {
