@@ -5,9 +5,10 @@
 #   zlib1g-dev        gzip (system-library target CZlib)
 #   pkg-config        how SwiftPM finds both
 #   dataset-fashion-mnist  the default data of the quick start (real Fashion-MNIST)
+#   python3           scripts/check-docs and scripts/doc-table (the docs' checks)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+packages=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -103,9 +103,10 @@ extension SweepConfig {
     public static var keyRows: [ConfigKeyRow] { keyTable.flatMap { $0.rows() } }
 
     /// The smallest config that runs (`imbench sweep --help` ends with it; a test runs it).
+    /// Fashion-MNIST, because the quick start installs it (Debian's dataset-fashion-mnist).
     public static let minimalExample = """
         name: my-first-sweep
-        dataset: mnist
+        dataset: fashion-mnist
         repetitions: 1
         iterations: 200
         methods: [baseline, ROS]
