@@ -63,13 +63,19 @@ struct DataFetch: ParsableCommand {
     var unpack = false
     @Flag(help: "Replace files in the target directory that differ from the official ones.")
     var force = false
-    @Option(help: "Resume attempts per mirror after a transfer breaks off.") var retries: Int = 3
+    @Option(parsing: .unconditional, help: "Resume attempts per mirror after a transfer breaks off (>= 0).",
+            transform: OptionValue.integer(atLeast: 0))
+    var retries: Int = 3
     @Flag(help: "No progress output.") var quiet = false
     @OptionGroup var manifestOptions: ManifestOptions
 
     func run() throws {
         let store = try manifestOptions.store()
         let manifest = try store.manifest(named: name)
+        if unpack && !manifest.files.contains(where: { !($0.members ?? []).isEmpty }) {
+            throw ValidationError("--unpack applies to datasets published as archives (their members are "
+                                  + "extracted); \(manifest.name)'s files are read as they are")
+        }
         let env = ProcessInfo.processInfo.environment
         let cwd = FileManager.default.currentDirectoryPath
         let folder = manifest.kind?.rawValue ?? manifest.name

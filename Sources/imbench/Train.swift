@@ -132,6 +132,10 @@ struct Train: ParsableCommand {
         if cifarLabel != nil && dataset != DatasetKind.cifar100.rawValue {
             throw ValidationError("--cifar-label applies to --dataset cifar100 only (\(dataset) has one label per image)")
         }
+        if curveEvery > iterations {
+            throw ValidationError("--curve-every \(curveEvery) is longer than the run (--iterations \(iterations)), "
+                                  + "so it would record no point; give at most \(iterations), or 0 for no curve")
+        }
         if let output { try checkOutputPath(output) }
     }
 

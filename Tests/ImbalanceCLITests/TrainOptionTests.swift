@@ -36,6 +36,7 @@ final class TrainOptionTests: XCTestCase {
             (["--repetition", "-1"], ["--repetition", ">= 0"]),
             (["--max-per-class", "0"], ["--max-per-class", "all"]),
             (["--curve-every", "-3"], ["--curve-every", ">= 0"]),
+            (["--iterations", "100", "--curve-every", "200"], ["--curve-every", "no point"]),
             (["--dataset", "mnits"], ["--dataset", "mnist"]),
             (["--sampler", "ros"], ["--sampler", "did you mean 'ROS'"]),
             (["--output", "/nonexistent-imbench-dir/run.json"], ["--output", "/nonexistent-imbench-dir", "does not exist"]),
@@ -49,6 +50,34 @@ final class TrainOptionTests: XCTestCase {
             XCTAssertFalse(r.output.contains("iter "), r.output)
             XCTAssertFalse(r.output.contains("from /"), "read data before refusing: \(r.output)")
         }
+    }
+
+    /// The same rule on the other commands.
+    func testOtherCommandsRefuseOptionsThatCannotApply() throws {
+        try CLI.requireBinary()
+        var cases: [([String], [String])] = [
+            (["data", "fetch", "mnist", "--unpack", "--to", NSTemporaryDirectory() + "imbench-never"], ["--unpack", "archives"]),
+            (["data", "fetch", "mnist", "--retries", "-1"], ["--retries", ">= 0"]),
+            (["bench", "--threads", "0"], ["--threads", "from 1 to"]),
+            (["bench", "--repeats", "0"], ["--repeats", ">= 1"]),
+            (["bench", "--output", "/nonexistent-imbench-dir/b.json"], ["--output", "does not exist"]),
+            (["demo", "--jobs", "0"], ["--jobs", "from 1 to"]),
+            (["demo", "--dataset", "cifar10"], ["--dataset", "fashion-mnist, mnist"]),
+            (["report", "--out", "x.md"], ["at least one directory"]),
+            (["status", "/tmp", "--only", "done"], ["--only", "unknown state 'done'"]),
+        ]
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if cores >= 2 {
+            // Each value in range, but together more threads than cores.
+            cases.append((["sweep", "configs/demo.yaml", "--out", "/tmp/x", "--jobs", "\(cores)", "--threads", "\(cores)"],
+                          ["--jobs \(cores) with --threads \(cores)"]))
+        }
+        for (args, words) in cases {
+            let r = try CLI.run(args, in: CLI.repoRoot)
+            XCTAssertEqual(r.status, 2, "\(args.joined(separator: " ")): \(r.output)")
+            for w in words { XCTAssertTrue(r.stderr.contains(w), "\(args): '\(w)' not in \(r.stderr)") }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "imbench-never"))
     }
 
     /// A full disk or a missing directory must not cost a whole training: the check comes
