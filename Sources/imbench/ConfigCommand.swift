@@ -71,10 +71,6 @@ struct ConfigCheck: ParsableCommand {
 
     @Argument(help: "Sweep configs (YAML).") var configs: [String]
 
-    func validate() throws {
-        if configs.isEmpty { throw ValidationError("give a config file, e.g. configs/demo.yaml") }
-    }
-
     func run() throws {
         var failed = false
         for path in configs {

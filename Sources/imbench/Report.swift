@@ -20,7 +20,6 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Title (default: the file name).") var title: String?
 
     func validate() throws {
-        if recordsDirs.isEmpty { throw ValidationError("give at least one directory of run records") }
         if out.hasSuffix("/") { throw ValidationError("--out \(out): give a file name, e.g. \(out)report.md") }
     }
 

@@ -14,10 +14,6 @@ struct Show: ParsableCommand {
     @Argument(help: "Run record files (records/ID.json of a sweep, or train --output).") var records: [String]
     @Flag(help: "Also print seeds, per-class AUC, confusion matrices and learning curves.") var details = false
 
-    func validate() throws {
-        if records.isEmpty { throw ValidationError("give a record file, e.g. results/demo/fashion-mnist/records/ID.json") }
-    }
-
     func run() throws {
         var texts: [String] = []
         for path in records {

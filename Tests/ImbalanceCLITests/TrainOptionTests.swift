@@ -63,7 +63,7 @@ final class TrainOptionTests: XCTestCase {
             (["bench", "--output", "/nonexistent-imbench-dir/b.json"], ["--output", "does not exist"]),
             (["demo", "--jobs", "0"], ["--jobs", "from 1 to"]),
             (["demo", "--dataset", "cifar10"], ["--dataset", "fashion-mnist, mnist"]),
-            (["report", "--out", "x.md"], ["at least one directory"]),
+            (["report", "--out", "x.md"], ["<records-dirs>"]),
             (["status", "/tmp", "--only", "done"], ["--only", "unknown state 'done'"]),
         ]
         let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -26,7 +26,7 @@ final class ConfigKeyTableTests: XCTestCase {
     /// closure is wired to a field).
     func testEveryKeyStoresItsValue() throws {
         let values: [String: String] = [
-            "name": "other", "dataset": "fashion-mnist", "model": "allcnn", "methods": "[RUS]", "repetitions": "3",
+            "name": "other", "dataset": "mnist", "model": "allcnn", "methods": "[RUS]", "repetitions": "3",
             "iterations": "300", "batchSize": "32", "baseSeed": "7", "maxPerClass": "all", "minorityRule": "lowest",
             "learningRate": "0.5", "learningRates": "[0.1, 0.2]", "preprocessing": "gcn-zca",
             "augmentation": "crop-mirror", "curveEvery": "10", "curveTestLimit": "100", "balanced": "true",
