@@ -95,7 +95,9 @@ struct Sweep: ParsableCommand {
               + "(\(summary.finishedNow) here, \(summary.finishedBefore) earlier"
               + (summary.keptOtherEngine > 0 ? " of which \(summary.keptOtherEngine) on another engine's records" : "")
               + ", \(summary.finishedElsewhere) by another process), \(summary.diverged) diverged, "
-              + "\(summary.failed.count) failed; wall time \(formatSeconds(summary.seconds))")
+              + "\(summary.failed.count) failed; wall time \(formatSeconds(summary.seconds))"
+              + (summary.movedOtherEngine + summary.movedCorrupt > 0
+                 ? "; \(summary.movedOtherEngine + summary.movedCorrupt) record(s) moved to \(layout.relative(layout.setAside))/" : ""))
         if !summary.failed.isEmpty { throw ExitCode(1) }
     }
 
