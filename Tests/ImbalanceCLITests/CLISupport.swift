@@ -29,11 +29,13 @@ enum CLI {
         var output: String { stdout + stderr }
     }
 
+    /// Runs `program` (default: imbench) with `arguments`; `environment` is added to this
+    /// process's.
     @discardableResult
     static func run(_ arguments: [String], in directory: String? = nil,
-                    environment: [String: String] = [:]) throws -> Result {
+                    environment: [String: String] = [:], program: String? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
+        p.executableURL = URL(fileURLWithPath: program ?? executable)
         p.arguments = arguments
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
@@ -102,5 +104,22 @@ enum CLI {
 
     static func recordFiles(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+    }
+}
+
+/// A test case with a fresh temporary directory per test (`dir`), removed afterwards, that
+/// skips when `requirements()` are not met.
+class CLITestCase: XCTestCase {
+    var dir = ""
+
+    func requirements() throws { try CLI.requireBinary() }
+
+    override func setUpWithError() throws {
+        try requirements()
+        dir = try CLI.temporaryDirectory(String(describing: type(of: self)))
+    }
+
+    override func tearDown() {
+        if !dir.isEmpty { try? FileManager.default.removeItem(atPath: dir) }
     }
 }

@@ -5,17 +5,7 @@ import ImbalanceRecords
 /// `imbench report`: unusable files are listed in the markdown, the regenerate line is a
 /// valid shell command for any title, only the charts it wrote are removed, and several
 /// directories make one report.
-final class ReportCommandTests: XCTestCase {
-    var dir = ""
-
-    override func setUpWithError() throws {
-        try CLI.requireBinary()
-        dir = try CLI.temporaryDirectory("report")
-    }
-
-    override func tearDown() {
-        if !dir.isEmpty { try? FileManager.default.removeItem(atPath: dir) }
-    }
+final class ReportCommandTests: CLITestCase {
 
     /// A synthetic record of one job (the report reads records alone).
     func record(_ id: String, rho: Double, mu: Double, sampler: String, rep: Int, auc: Double) -> RunRecord {
@@ -113,19 +103,8 @@ final class ReportCommandTests: XCTestCase {
     }
 
     private func bash(_ args: [String], in directory: String? = nil, path: String? = nil) throws -> CLI.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = args
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        if let path { env["PATH"] = path + ":" + (env["PATH"] ?? "/usr/bin:/bin") }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return CLI.Result(status: p.terminationStatus, stdout: text, stderr: "")
+        var env: [String: String] = [:]
+        if let path { env["PATH"] = path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") }
+        return try CLI.run(args, in: directory, environment: env, program: "/bin/bash")
     }
 }

@@ -3,17 +3,8 @@ import XCTest
 
 /// `imbench slurm`: names cannot lead outside DIR/slurm/, and the cost model times each
 /// config's own model, input and batch.
-final class SlurmCommandTests: XCTestCase {
-    var dir = ""
-
-    override func setUpWithError() throws {
-        try CLI.requireBinaryAndMNIST()
-        dir = try CLI.temporaryDirectory("slurm")
-    }
-
-    override func tearDown() {
-        if !dir.isEmpty { try? FileManager.default.removeItem(atPath: dir) }
-    }
+final class SlurmCommandTests: CLITestCase {
+    override func requirements() throws { try CLI.requireBinaryAndMNIST() }
 
     func testConfigNamesCannotWriteOutsideTheSlurmDirectory() throws {
         for name in ["../../escaped", "/tmp/abs", "a/b", "..", "new\nline", "'quote'"] {

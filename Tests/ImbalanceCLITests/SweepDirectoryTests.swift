@@ -6,17 +6,8 @@ import ImbalanceTraining
 
 /// `imbench sweep` and its results directory: empty grids, one config per directory,
 /// records of other engines and damaged records, and `imbench status`.
-final class SweepDirectoryTests: XCTestCase {
-    var dir = ""
-
-    override func setUpWithError() throws {
-        try CLI.requireBinaryAndMNIST()
-        dir = try CLI.temporaryDirectory("sweep")
-    }
-
-    override func tearDown() {
-        if !dir.isEmpty { try? FileManager.default.removeItem(atPath: dir) }
-    }
+final class SweepDirectoryTests: CLITestCase {
+    override func requirements() throws { try CLI.requireBinaryAndMNIST() }
 
     func sweep(_ config: String, _ out: String, _ extra: [String] = []) throws -> CLI.Result {
         try CLI.run(["sweep", config, "--out", out, "--data-dir", CLI.mnist, "--jobs", "1"] + extra)
