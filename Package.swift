@@ -31,6 +31,11 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // libjpeg-turbo (libjpeg62-turbo-dev) for JPEG images, and the C shim that turns its
+        // longjmp error reports into return codes (Swift cannot catch a longjmp).
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CJPEGDecode", dependencies: ["CJPEG"]),
 
         // The run-record schema shared by training, sweeps and reports.
         .target(name: "ImbalanceRecords"),
@@ -41,9 +46,11 @@ let package = Package(
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
-        // File formats, dataset locations, base sets, imbalance profiles and resampling.
+        // File formats (IDX, CIFAR, NPZ, image folders, CSV lists, PNG, JPEG, ILSVRC-2012),
+        // the dataset-reader registry, dataset locations, base sets, imbalance profiles and
+        // resampling.
         .target(name: "ImbalanceData",
-                dependencies: ["CZlib", "ImbalanceRandom"]),
+                dependencies: ["CZlib", "CJPEGDecode", "ImbalanceRandom"]),
         // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",

@@ -99,3 +99,21 @@ enum FileSystem {
         return String(cString: value)
     }
 }
+
+extension FileSystem {
+    /// The names in directory `path` (without `.` and `..`), sorted bytewise.
+    static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            throw DataError(path: path, message: "cannot list the directory: \(errnoText(errno))")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted(by: utf8Less)
+    }
+}

@@ -19,10 +19,14 @@ public struct DatasetSources: Equatable, Sendable {
     /// training batches (data_batch_1; not present: data_batch_2, ...), 10,000 test images
     /// from test_batch; class names from batches.meta.txt".
     public var summary: String
+    /// Every file the reader opened, once each, in the order it opened them: the data
+    /// files above plus lists, meta files and, for image folders and CSV lists, every image
+    /// (a folder of 70,000 PNGs lists 70,000 paths). What a record's data digests cover.
+    public var filesRead: [String]
 
     public init(trainFiles: [String], testFiles: [String], trainBatches: [String],
                 trainBatchCounts: [Int], missingTrainBatches: [String], classNamesFile: String?,
-                label: CIFARLabel?, summary: String) {
+                label: CIFARLabel?, summary: String, filesRead: [String]? = nil) {
         self.trainFiles = trainFiles
         self.testFiles = testFiles
         self.trainBatches = trainBatches
@@ -31,26 +35,36 @@ public struct DatasetSources: Equatable, Sendable {
         self.classNamesFile = classNamesFile
         self.label = label
         self.summary = summary
+        var seen = Set<String>()
+        var all: [String] = trainFiles + testFiles
+        if let classNamesFile { all.append(classNamesFile) }
+        // Archive members are read from their archive.
+        let files: [String] = filesRead ?? all.map { (name: String) -> String in
+            let marker = Array(".tar.gz:".utf8), bytes = Array(name.utf8)
+            guard bytes.count > marker.count,
+                  let at = (0...(bytes.count - marker.count)).first(where: { Array(bytes[$0..<($0 + marker.count)]) == marker })
+            else { return name }
+            return String(decoding: bytes[..<(at + marker.count - 1)], as: UTF8.self)
+        }
+        self.filesRead = files.filter { seen.insert($0).inserted }
+    }
+
+    /// Sources of a user's dataset: the files of each split and every file read.
+    static func user(train: [String], test: [String], files: [String], summary: String) -> DatasetSources {
+        DatasetSources(trainFiles: train, testFiles: test, trainBatches: [], trainBatchCounts: [],
+                       missingTrainBatches: [], classNamesFile: nil, label: nil, summary: summary,
+                       filesRead: files)
     }
 }
 
-/// Loads any dataset the suite knows from `directory` (as found by `DataLocation.resolve`),
-/// dispatching on its format: IDX files for MNIST and Fashion-MNIST (`loadIDXDataset`),
-/// CIFAR binary batches or the official archive for CIFAR-10 and CIFAR-100
-/// (`loadCIFARDataset`). `splits.sources?.summary` says what was read.
+/// Loads a built-in dataset from `directory` (as found by `DataLocation.resolve`) with the
+/// dataset's reader (`kind.reader`: IDX files, CIFAR binary batches or the official
+/// archive, ILSVRC-2012's archives). `splits.sources?.summary` says what was read.
 ///
 /// - Parameter cifarLabel: CIFAR-100's label (fine, 100 classes, by default; coarse, 20).
-///   Ignored for datasets with a single label, except that asking CIFAR-10 for coarse
-///   labels is an error rather than silently giving fine ones.
+///   Asking a dataset with a single label for coarse labels is an error rather than
+///   silently giving fine ones.
 public func loadDataset(kind: DatasetKind, directory: String,
                         cifarLabel: CIFARLabel = .fine) throws -> DatasetSplits {
-    switch kind.format {
-    case .idx:
-        guard cifarLabel == .fine else {
-            throw DataError(path: directory, field: "label choice", message: "\(kind.displayName) has a single label per image; coarse labels exist only in CIFAR-100")
-        }
-        return try loadIDXDataset(kind: kind, directory: directory)
-    case .cifarBinary:
-        return try loadCIFARDataset(kind: kind, directory: directory, label: cifarLabel)
-    }
+    try kind.reader.read(ReadRequest(path: directory, kind: kind, label: cifarLabel))
 }
