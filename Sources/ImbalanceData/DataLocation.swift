@@ -199,3 +199,8 @@ public struct DataLocationError: Error, CustomStringConvertible, Sendable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension DataLocation {
+    /// `normalize` for callers outside the module (records carry plain absolute paths).
+    public static func lexicallyNormalized(_ path: String) -> String { normalize(path) }
+}

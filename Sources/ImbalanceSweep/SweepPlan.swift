@@ -26,7 +26,7 @@ public enum SweepPlan {
                       learningRatePolicy: defaults.policy.description,
                       momentum: defaults.momentum, weightDecay: defaults.weightDecay, threads: 1,
                       preprocessing: config.preprocessing ?? defaults.preprocessing,
-                      augmentation: config.augmentation ?? defaults.augmentation)
+                      augmentation: config.augmentation ?? defaults.augmentation, data: config.data)
         }
         let rates: [Double?] = config.learningRates.isEmpty ? [nil] : config.learningRates
         var jobs: [JobConfig] = []

@@ -116,10 +116,11 @@ public final class Trainer {
               progress: progress)
     }
 
-    /// As above, reading batches through a preprocessing/augmentation pipeline.
-    public func train(on data: InputPipeline, indices: [Int], settings: SolverSettings,
+    /// As above, reading batches through a preprocessing/augmentation pipeline (in memory,
+    /// or decoding images as it goes). Stops early when the source reports a `failure`.
+    public func train(on data: some BatchSource, indices: [Int], settings: SolverSettings,
                       orderRNG: inout RandomStream, dropoutRNG: inout RandomStream,
-                      test: InputPipeline? = nil,
+                      test: (any BatchSource)? = nil,
                       progress: ((TrainingProgress) -> Void)? = nil) -> TrainingOutcome {
         precondition(!indices.isEmpty, "cannot train on an empty set")
         let batch = settings.batchSize
@@ -150,6 +151,7 @@ public final class Trainer {
             }
             data.fillBatch(indices: UnsafeBufferPointer(start: indexBuffer, count: batch),
                            into: network.input.pointer, labels: labelBuffer)
+            if data.failure != nil { break }
             let logits = network.forward(context: &context)
             let loss = SoftmaxCrossEntropy.evaluate(
                 logits: logits.pointer, labels: labelBuffer, batch: batch, classes: k,
@@ -223,7 +225,7 @@ public final class Trainer {
         predict(InputPipeline.scaled(data), limit: limit, batch: batch)
     }
 
-    public func predict(_ data: InputPipeline, limit: Int? = nil, batch: Int = 250) -> [Float] {
+    public func predict(_ data: some BatchSource, limit: Int? = nil, batch: Int = 250) -> [Float] {
         let n = min(limit ?? data.count, data.count)
         let k = classCount
         var scores = [Float](repeating: 0, count: n * k)

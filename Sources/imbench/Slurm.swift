@@ -108,10 +108,16 @@ struct SlurmCommand: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw SlurmError("--imbench: \(binary) is not an executable file")
         }
-        guard let kind = DatasetKind(rawValue: cfg.dataset) else {
-            throw SlurmError("\(configPath): unknown dataset '\(cfg.dataset)'")
+        let data: String
+        if let spec = cfg.data {
+            guard dataDir == nil else { throw SlurmError("--data-dir applies to built-in datasets; \(configPath) names its own data (dataset.path)") }
+            data = spec.path
+        } else {
+            guard let kind = DatasetKind(rawValue: cfg.dataset) else {
+                throw SlurmError("\(configPath): unknown dataset '\(cfg.dataset)'")
+            }
+            data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
         }
-        let data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
         try Self.checkScriptPath(data, label: "--data-dir")
 
         let slurmDir = output.map { URL(fileURLWithPath: normalize(absolute($0))).deletingLastPathComponent().path }
