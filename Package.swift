@@ -80,11 +80,15 @@ let package = Package(
                           ]),
 
         .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"]),
-        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"]),
+        // Builders of test inputs (tar archives, MAT-files, a small ILSVRC-2012 directory)
+        // shared by the test targets; never part of a product.
+        .target(name: "ImbalanceTestSupport", dependencies: ["ImbalanceData"], path: "Tests/ImbalanceTestSupport"),
+        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData", "ImbalanceTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining"]),
+        .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining", "ImbalanceTestSupport"]),
         .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport", "ImbalanceRandom"]),
         .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
         .testTarget(name: "ImbalanceFetchTests", dependencies: ["ImbalanceFetch"]),

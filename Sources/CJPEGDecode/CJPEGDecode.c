@@ -4,6 +4,7 @@
 #include "CJPEGDecode.h"
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
 
@@ -123,3 +124,51 @@ int imbench_jpeg_decode(const unsigned char *data, size_t size, int channels,
     jpeg_destroy_decompress(&cinfo);
     return 0;
 }
+
+int imbench_jpeg_encode(const unsigned char *pixels, int width, int height, int channels,
+                        int quality, int progressive, unsigned char **out, size_t *out_size,
+                        char *message, size_t message_size) {
+    struct jpeg_compress_struct cinfo;
+    imbench_error_mgr err;
+    unsigned char *buffer = NULL;
+    unsigned long size = 0;
+    err.message = message;
+    err.message_size = message_size;
+    *out = NULL;
+    *out_size = 0;
+    if (width <= 0 || height <= 0 || (channels != 1 && channels != 3)) {
+        snprintf(message, message_size, "bad image shape %d x %d x %d", width, height, channels);
+        return -1;
+    }
+    if (setjmp(err.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return -1;
+    }
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = imbench_error_exit;
+    err.base.emit_message = imbench_emit_message;
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &buffer, &size);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = channels;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    size_t row = (size_t)width * (size_t)channels;
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW rows[1];
+        rows[0] = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * row);
+        jpeg_write_scanlines(&cinfo, rows, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out = buffer;
+    *out_size = size;
+    return 0;
+}
+
+void imbench_jpeg_free(unsigned char *buffer) { free(buffer); }

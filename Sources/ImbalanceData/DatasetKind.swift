@@ -208,7 +208,7 @@ extension ImageDataset: LabelledImages {}
 /// Datasets in other formats are refused with a pointer to `loadDataset(kind:directory:)`.
 public func loadIDXDataset(kind: DatasetKind, directory: String) throws -> DatasetSplits {
     guard kind.reader is IDXReader else {
-        throw DataError(path: directory, message: "\(kind.displayName) is stored as \(kind.format) files, not IDX files; load it with loadDataset(kind:directory:)")
+        throw DataError(path: directory, message: "\(kind.displayName) is not stored as IDX files but as \(kind.reader.summary); load it with loadDataset(kind:directory:)")
     }
     return try IDXReader(files: kind.files).read(ReadRequest(path: directory, kind: kind))
 }

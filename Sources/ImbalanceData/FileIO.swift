@@ -117,3 +117,41 @@ extension FileSystem {
         return names.sorted(by: utf8Less)
     }
 }
+
+extension FileSystem {
+    /// Creates `path` and its missing parents (mode 0755).
+    static func makeDirectories(_ path: String) throws {
+        if kind(of: path) == .directory { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectories(String(path[..<slash]))
+        }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw DataError(path: path, message: "cannot create the directory: \(errnoText(errno))")
+        }
+    }
+
+    /// Writes `bytes` to `path` (created or truncated), all of it or an error.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try writeFile(bytes, to: path)
+    }
+
+    private static func writeFile(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DataError(path: path, message: "cannot create: \(errnoText(errno))") }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                #if canImport(Glibc)
+                return Glibc.write(fd, base + done, raw.count - done)
+                #else
+                return Darwin.write(fd, base + done, raw.count - done)
+                #endif
+            }
+            if n > 0 { done += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            throw DataError(path: path, offset: done, message: "write failed: \(errnoText(errno))")
+        }
+    }
+}

@@ -55,3 +55,22 @@ public enum JPEGFile {
         return DataError(path: path, message: "not a valid JPEG: \(text.isEmpty ? "libjpeg refused it" : text)")
     }
 }
+
+extension JPEGFile {
+    /// Encodes an image as JPEG (libjpeg's defaults at `quality`; progressive on request),
+    /// for tests, fuzz seeds and dataset export.
+    public static func encode(_ image: DecodedImage, quality: Int = 90, progressive: Bool = false) throws -> [UInt8] {
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let rc = image.pixels.withUnsafeBufferPointer { p in
+            imbench_jpeg_encode(p.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
+                                Int32(quality), progressive ? 1 : 0, &out, &size, &message, message.count)
+        }
+        guard rc == 0, let out else {
+            throw DataError(path: "<memory>", message: "JPEG encoding failed: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        defer { imbench_jpeg_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+}

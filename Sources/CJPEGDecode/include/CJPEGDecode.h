@@ -26,4 +26,13 @@ int imbench_jpeg_read_info(const unsigned char *data, size_t size, imbench_jpeg_
 int imbench_jpeg_decode(const unsigned char *data, size_t size, int channels,
                         unsigned char *out, size_t capacity, imbench_jpeg_info *info,
                         char *message, size_t message_size);
+
+/// Encodes interleaved 8-bit samples (`channels` = 1 or 3) as a JPEG of `quality` 1-100,
+/// progressive when `progressive` is 1. On success returns 0 and sets `*out` / `*out_size`
+/// to a buffer the caller frees with `imbench_jpeg_free`; else -1 with the message. For
+/// tests and dataset export: the suite itself only decodes.
+int imbench_jpeg_encode(const unsigned char *pixels, int width, int height, int channels,
+                        int quality, int progressive, unsigned char **out, size_t *out_size,
+                        char *message, size_t message_size);
+void imbench_jpeg_free(unsigned char *buffer);
 #endif
