@@ -1,12 +1,12 @@
 /// A strict CSV parser (RFC 4180): comma-separated fields, double-quoted fields with `""`
 /// for a quote (and commas and line breaks inside), CRLF or LF line ends, an optional
-/// UTF-8 byte-order mark, a final line end optional. Errors give the line.
+/// UTF-8 byte-order mark, a final line end optional. Errors name the file and the line.
 public enum CSVFile {
     /// Rows of fields with the line each row starts on (1-based). Empty lines are errors
     /// (they are never meant as rows), except after the last row.
     public static func parse(_ bytes: [UInt8], path: String) throws -> [(line: Int, fields: [String])] {
         func fail(_ line: Int, _ message: String) -> DataError {
-            DataError(path: "\(path):\(line)", message: message)
+            DataError(path: path, field: "line \(line)", message: message)
         }
         var b = bytes[...]
         if b.starts(with: [0xEF, 0xBB, 0xBF]) { b = b.dropFirst(3) }
@@ -95,7 +95,7 @@ public struct CSVListReader: DatasetReader {
         if let first = rows.first, first.fields.first?.lowercased() == "path" {
             let names = first.fields.map { $0.lowercased() }
             guard names == ["path", "label"] || names == ["path", "label", "split"] else {
-                throw DataError(path: "\(path):\(first.line)", message: "header \(first.fields.joined(separator: ",")); expected path,label or path,label,split")
+                throw DataError(path: path, field: "line \(first.line)", message: "header \(first.fields.joined(separator: ",")); expected path,label or path,label,split")
             }
             rows.removeFirst()
         }
@@ -103,25 +103,25 @@ public struct CSVListReader: DatasetReader {
             throw DataError(path: path, message: "no rows; expected \(requirement)")
         }
         guard width == 2 || width == 3 else {
-            throw DataError(path: "\(path):\(rows[0].line)", message: "\(width) field(s); expected path,label or path,label,split")
+            throw DataError(path: path, field: "line \(rows[0].line)", message: "\(width) field(s); expected path,label or path,label,split")
         }
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         var entries: [(line: Int, path: String, written: String, label: String, split: String)] = []
         for row in rows {
-            let where_ = "\(path):\(row.line)"
+            let line = "line \(row.line)"
             guard row.fields.count == width else {
-                throw DataError(path: where_, message: "\(row.fields.count) field(s); the first row has \(width)")
+                throw DataError(path: path, field: line, message: "\(row.fields.count) field(s); the first row has \(width)")
             }
             let written = row.fields[0]
-            guard !written.isEmpty else { throw DataError(path: where_, message: "empty path") }
-            guard !row.fields[1].isEmpty else { throw DataError(path: where_, message: "empty label") }
+            guard !written.isEmpty else { throw DataError(path: path, field: line, message: "empty path") }
+            guard !row.fields[1].isEmpty else { throw DataError(path: path, field: line, message: "empty label") }
             var split = "train"
             if width == 3 {
                 switch row.fields[2].lowercased() {
                 case "train": split = "train"
                 case "test": split = "test"
                 case "val", "validation": split = "validation"
-                default: throw DataError(path: where_, message: "split '\(row.fields[2])'; expected train, test or val")
+                default: throw DataError(path: path, field: line, message: "split '\(row.fields[2])'; expected train, test or val")
                 }
             }
             let file = written.hasPrefix("/") ? written : joinPath(folder, written)
@@ -148,7 +148,7 @@ public struct CSVListReader: DatasetReader {
             }
             guard !rowsOfSplit.isEmpty else { continue }
             for (a, b) in zip(rowsOfSplit, rowsOfSplit.dropFirst()) where a.written == b.written {
-                throw DataError(path: "\(path):\(b.line)", message: "\(b.written) is listed twice in the \(split) split (also line \(a.line))")
+                throw DataError(path: path, field: "line \(b.line)", message: "\(b.written) is listed twice in the \(split) split (also line \(a.line))")
             }
             var builder = ImageSetBuilder(name: "\(request.name)/\(split)", conversion: request.conversion)
             for e in rowsOfSplit {

@@ -78,7 +78,7 @@ final class ImageFormatTests: XCTestCase {
         var big = good; big.replaceSubrange(16..<20, with: be32Bytes(70_000)); big.replaceSubrange(20..<24, with: be32Bytes(70_000))
         assertDataError(try PNGFile.decode(withCRC(big, chunk: "IHDR"), path: "b.png"), contains: ["exceeds the limit"])
         var wide = good; wide.replaceSubrange(16..<20, with: be32Bytes(5))
-        assertDataError(try PNGFile.decode(withCRC(wide, chunk: "IHDR"), path: "w.png"), contains: ["w.png", "IDAT", "truncated"])
+        assertDataError(try PNGFile.decode(withCRC(wide, chunk: "IHDR"), path: "w.png"), contains: ["w.png", "IDAT", "holds 39 bytes; expected 48"])
         var narrow = good; narrow.replaceSubrange(16..<20, with: be32Bytes(3))
         assertDataError(try PNGFile.decode(withCRC(narrow, chunk: "IHDR"), path: "n.png"), contains: ["more than the"])
         // A filter type of 5 in the first row.
@@ -200,10 +200,11 @@ final class ImageFormatTests: XCTestCase {
         // Version 2.0 and 3.0 headers (4-byte length), Fortran order, big-endian, shapes () and (0,).
         func npy(_ major: UInt8, _ header: String, _ data: [UInt8]) -> [UInt8] {
             var h = header
-            let total = 12 + h.utf8.count + 1
+            let lengthBytes = major == 1 ? 2 : 4
+            let total = 8 + lengthBytes + h.utf8.count + 1
             h += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
             let n = h.utf8.count
-            return NPYFile.magic + [major, 0, UInt8(n & 0xFF), UInt8(n >> 8), 0, 0] + Array(h.utf8) + data
+            return NPYFile.magic + [major, 0] + (0..<lengthBytes).map { UInt8(truncatingIfNeeded: n >> (8 * $0)) } + Array(h.utf8) + data
         }
         let fortran = npy(2, "{'descr': '>u2', 'fortran_order': True, 'shape': (2, 3), }", [0, 1, 0, 4, 0, 2, 0, 5, 0, 3, 0, 6])
         XCTAssertEqual(try NPYFile.parse(fortran, path: "f.npy").integers(), [1, 2, 3, 4, 5, 6])

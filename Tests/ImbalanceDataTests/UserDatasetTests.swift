@@ -27,7 +27,8 @@ final class UserDatasetTests: XCTestCase {
         XCTAssertEqual(splits.train.classNames, ["0_class-0", "1_class-1", "2_class-2"])
         XCTAssertNil(splits.kind)
         XCTAssertEqual(splits.sources?.filesRead.count, 33)
-        XCTAssertEqual(splits.sources?.filesRead.first, dir.path + "/train/2_class-2/00.png", "file name first, then class")
+        XCTAssertEqual(Array(splits.sources!.filesRead.prefix(2)), [dir.path + "/train/0_class-0/00.png", dir.path + "/train/1_class-1/01.png"],
+                       "sorted by file name first, then by class folder")
         XCTAssertTrue(splits.sources!.summary.contains("24 training, 9 test images of 3 x 6 x 5, 3 classes"), splits.sources!.summary)
     }
 
@@ -102,14 +103,14 @@ final class UserDatasetTests: XCTestCase {
             try text.write(toFile: csv, atomically: true, encoding: .utf8)
             assertDataError(try UserDataset(path: csv, testFraction: 0.5).load(), contains: parts)
         }
-        try check("img0.png,dog\n\nimg1.png,cat\n", [csv + ":2", "empty line"])
-        try check("img0.png,dog,train\nimg1.png,cat\n", [csv + ":2", "2 field(s); the first row has 3"])
-        try check("img0.png,dog,holdout\n", [csv + ":1", "split 'holdout'"])
-        try check("img0.png,dog\nimg0.png,cat\n", [csv + ":2", "listed twice"])
-        try check("img0.png,\"dog\n", [csv + ":1", "not closed"])
-        try check("img0.png,d\"og\n", [csv + ":1", "a quote inside an unquoted field"])
+        try check("img0.png,dog\n\nimg1.png,cat\n", [csv, "line 2", "empty line"])
+        try check("img0.png,dog,train\nimg1.png,cat\n", [csv, "line 2", "2 field(s); the first row has 3"])
+        try check("img0.png,dog,holdout\n", [csv, "line 1", "split 'holdout'"])
+        try check("img0.png,dog\nimg0.png,cat\n", [csv, "line 2", "listed twice"])
+        try check("img0.png,\"dog\n", [csv, "line 1", "not closed"])
+        try check("img0.png,d\"og\n", [csv, "line 1", "a quote inside an unquoted field"])
         try check("missing.png,dog\nimg1.png,cat\n", [dir.file("missing.png"), "no such file", "list.csv:1"])
-        try check("path,label,kind\n", [csv + ":1", "header"])
+        try check("path,label,kind\n", [csv, "line 1", "header"])
     }
 
     func testNPZWrittenAndReadAndErrors() throws {
