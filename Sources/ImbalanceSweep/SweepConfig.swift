@@ -24,8 +24,13 @@ public struct SweepConfig: Sendable, Equatable {
     public var name: String
     /// A built-in dataset's name, or the user's dataset's name (`userData`).
     public var dataset: String
-    /// The user's own data (`dataset: {format:, path:, ...}`), format resolved and path
-    /// absolute; nil for a built-in dataset.
+    /// The user's own data as the config gives it (`dataset: {format:, path:, ...}`); nil
+    /// for a built-in dataset.
+    public var userData: UserDataset?
+    /// The config line of `dataset.path`, for errors found when resolving it.
+    public var userDataLine: Int?
+    /// `userData` resolved (absolute path, format): what the jobs record. Set by
+    /// `resolveData(path:)`.
     public var data: DataSpec?
     public var model: String
     public var methods: [String]

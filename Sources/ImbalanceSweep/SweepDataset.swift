@@ -23,9 +23,8 @@ extension SweepConfig {
         ("splitSeed", "seed of those splits (default 0)"),
     ]
 
-    /// Parses the `dataset:` value: sets `config.dataset` (and `config.data` for a mapping,
-    /// with the format resolved and the path made absolute, so a missing path or an
-    /// unrecognisable file is reported with its line now), reporting problems with their lines through `fail`.
+    /// Parses the `dataset:` value: sets `config.dataset`, and `config.userData` for a
+    /// mapping (checked here; its path and format are resolved by `resolveData`), reporting problems with their lines through `fail`.
     static func parseDataset(_ node: Node?, into config: inout SweepConfig,
                              fail: (Node?, String) -> Void) {
         guard let node else { return }
@@ -97,12 +96,19 @@ extension SweepConfig {
             if let v = UInt64(s) { user.splitSeed = v } else { fail(values["splitSeed"], "'dataset.splitSeed' must be a non-negative whole number, found '\(s)'") }
         }
         config.dataset = user.name ?? UserDataset.defaultName(path)
+        config.userData = user
+        config.userDataLine = (values["path"] ?? node).mark?.line
+    }
+
+    /// Resolves the user's data (path made absolute, format guessed when not given), so
+    /// the jobs record exactly what they read; a missing path or an unrecognisable file is
+    /// reported with the config's line. Commands call it after `load`; `SweepPlan` needs it.
+    public mutating func resolveData(path configPath: String) throws {
+        guard let user = userData else { return }
         do {
-            config.data = try user.resolvedSpec()
-        } catch let e as DataError {
-            fail(values["path"] ?? node, "dataset: \(e)")
+            data = try user.resolvedSpec()
         } catch {
-            fail(values["path"] ?? node, "dataset: \(error)")
+            throw ConfigErrors(path: configPath, problems: [(userDataLine, "dataset: \(error)")])
         }
     }
 }

@@ -11,6 +11,8 @@ import ImbalanceTraining
 /// grid done rather than all repetitions of a few cells.
 public enum SweepPlan {
     public static func jobs(for config: SweepConfig) -> [JobConfig] {
+        precondition(config.userData == nil || config.data != nil,
+                     "SweepConfig.resolveData(path:) must run before planning a sweep on user data")
         let defaults = ModelDefaults.forModel(config.model, iterations: config.iterations,
                                               batch: config.batchSize)
         let m = Set(config.methods)

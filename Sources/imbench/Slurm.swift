@@ -92,7 +92,8 @@ struct SlurmCommand: ParsableCommand {
     func writeScripts() throws {
         let configPath = configs[0]
         // Validate everything before writing anything.
-        let cfg = try SweepConfig.load(path: configPath)
+        var cfg = try SweepConfig.load(path: configPath)
+        try cfg.resolveData(path: configPath)
         let configText = try String(contentsOfFile: configPath, encoding: .utf8)
         let jobs = SweepPlan.jobs(for: cfg)
         let n = arraySize ?? min(jobs.count, Self.defaultArrayCap)
@@ -327,7 +328,8 @@ struct SlurmCommand: ParsableCommand {
         let ks = try nodeCounts()
         var loaded: [(path: String, config: SweepConfig, jobs: [JobConfig])] = []
         for path in configs {
-            let cfg = try SweepConfig.load(path: path)
+            var cfg = try SweepConfig.load(path: path)
+            try cfg.resolveData(path: path)
             loaded.append((path, cfg, SweepPlan.jobs(for: cfg)))
         }
         let batches = Set(loaded.map(\.config.batchSize))

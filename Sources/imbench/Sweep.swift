@@ -29,7 +29,8 @@ struct Sweep: ParsableCommand {
     @Flag(help: "List the jobs and exit without training.") var dryRun = false
 
     func run() throws {
-        let cfg = try SweepConfig.load(path: config)
+        var cfg = try SweepConfig.load(path: config)
+        try cfg.resolveData(path: config)
         var all = SweepPlan.jobs(for: cfg)
         if let shard {
             let s = try SweepPlan.parseShard(shard)
