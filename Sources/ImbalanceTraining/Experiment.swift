@@ -156,6 +156,7 @@ public enum Experiment {
         trainer.classWeights = weights
         trainer.curveInterval = curveInterval
         trainer.curveTestLimit = curveTestLimit
+        if splits.streamed != nil { trainer.evaluationBatch = min(config.batchSize, 32) }
         let policy = try LearningRatePolicy(parsing: config.learningRatePolicy)
         let settings = SolverSettings(iterations: config.iterations, batchSize: config.batchSize,
                                       baseLearningRate: config.baseLearningRate, policy: policy,

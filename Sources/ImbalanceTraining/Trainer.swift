@@ -76,6 +76,10 @@ public final class Trainer {
     /// Learning-curve period in iterations (0 = none) and how many test images to use.
     public var curveInterval: Int = 0
     public var curveTestLimit: Int = 2_000
+    /// Images per forward pass when predicting (test sets, learning curves). 250 keeps the
+    /// records of the paper's small inputs as they are; large inputs need less (a batch of
+    /// 250 ResNet-10 activations at 224 x 224 is about 10 GB).
+    public var evaluationBatch: Int = 250
 
     private var labelBuffer: UnsafeMutablePointer<Int>
     private var indexBuffer: UnsafeMutablePointer<Int>
@@ -221,11 +225,13 @@ public final class Trainer {
 
     /// Softmax outputs (n, classCount), row-major, for the first `limit` images of `data`
     /// (all by default), in inference mode (dropout off).
-    public func predict(_ data: ImageDataset, limit: Int? = nil, batch: Int = 250) -> [Float] {
+    public func predict(_ data: ImageDataset, limit: Int? = nil, batch: Int? = nil) -> [Float] {
         predict(InputPipeline.scaled(data), limit: limit, batch: batch)
     }
 
-    public func predict(_ data: some BatchSource, limit: Int? = nil, batch: Int = 250) -> [Float] {
+    /// `batch` images per forward pass (default `evaluationBatch`).
+    public func predict(_ data: some BatchSource, limit: Int? = nil, batch: Int? = nil) -> [Float] {
+        let batch = batch ?? evaluationBatch
         let n = min(limit ?? data.count, data.count)
         let k = classCount
         var scores = [Float](repeating: 0, count: n * k)
