@@ -91,7 +91,7 @@ public struct CSVListReader: DatasetReader {
 
     public func read(_ request: ReadRequest) throws -> DatasetSplits {
         let path = request.path
-        var rows = try CSVFile.parse(FileSystem.readAll(path), path: path)
+        var rows = try CSVFile.parse(FileSystem.readNoted(path), path: path)
         if let first = rows.first, first.fields.first?.lowercased() == "path" {
             let names = first.fields.map { $0.lowercased() }
             guard names == ["path", "label"] || names == ["path", "label", "split"] else {
@@ -153,7 +153,7 @@ public struct CSVListReader: DatasetReader {
             var builder = ImageSetBuilder(name: "\(request.name)/\(split)", conversion: request.conversion)
             for e in rowsOfSplit {
                 let bytes: [UInt8]
-                do { bytes = try FileSystem.readAll(e.path) } catch let error as DataError {
+                do { bytes = try FileSystem.readNoted(e.path) } catch let error as DataError {
                     throw DataError(path: e.path, message: "\(error.message) (listed in \(path):\(e.line))")
                 }
                 try builder.add(ImageFile.decode(bytes, path: e.path), label: labelOf[e.label]!, path: e.path)
@@ -169,8 +169,7 @@ public struct CSVListReader: DatasetReader {
         var summary = "\(request.name): \(grouped(train.count)) training, \(grouped(test.count)) test"
         if let validation { summary += ", \(grouped(validation.count)) validation" }
         summary += " images of \(train.channels) x \(train.height) x \(train.width), \(classNames.count) classes (CSV list \(baseName(path)), \(stored))"
-        let sources = DatasetSources.user(train: splitFiles["train"] ?? [], test: splitFiles["test"] ?? [],
-                                          files: files, summary: summary)
+        let sources = DatasetSources.user(train: splitFiles["train"] ?? [], test: splitFiles["test"] ?? [], summary: summary)
         return DatasetSplits(kind: nil, name: request.name, train: train, test: test, validation: validation,
                              directory: path, sources: sources)
     }

@@ -155,3 +155,13 @@ extension FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// `readAll`, reporting the file to a running digest recording (`DataDigests`), for
+    /// readers of files that are not gzip-wrapped (images, lists, NPZ archives).
+    static func readNoted(_ path: String) throws -> [UInt8] {
+        let bytes = try readAll(path)
+        DataDigests.note(path: path, content: bytes, compressed: false)
+        return bytes
+    }
+}

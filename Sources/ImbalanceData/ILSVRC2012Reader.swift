@@ -147,8 +147,7 @@ public struct ILSVRC2012Reader: DatasetReader {
         let summary = "ILSVRC-2012: \(grouped(train.count)) training images in \(classNames.count) classes (\(Self.trainArchive)), \(grouped(test.count)) test images (\(Self.validationArchive), labels from \(Self.devkit)); decoded per batch, shorter side \(Self.shorterSide), \(Self.cropSize) x \(Self.cropSize) crops"
         let sources = DatasetSources(trainFiles: [trainFile.path], testFiles: [valFile.path, devkitPath],
                                      trainBatches: [], trainBatchCounts: [], missingTrainBatches: [],
-                                     classNamesFile: nil, label: nil, summary: summary,
-                                     filesRead: [trainFile.path, devkitPath, valFile.path])
+                                     classNamesFile: nil, label: nil, summary: summary)
         var splits = DatasetSplits(kind: request.kind, name: request.name, train: empty("train"), test: empty("test"),
                                    directory: dir, sources: sources)
         splits.streamed = StreamedSplits(train: train, test: test, cropSize: Self.cropSize)

@@ -72,7 +72,7 @@ public struct ImageFolderReader: DatasetReader {
                     throw DataError(path: joinPath(base, image.class), message: "class folder '\(image.class)' is not among the training classes (\(classNames.joined(separator: ", ")))")
                 }
                 let file = joinPath(base, image.relative)
-                let bytes = try FileSystem.readAll(file)
+                let bytes = try FileSystem.readNoted(file)
                 try builder.add(ImageFile.decode(bytes, path: file), label: y, path: file)
                 files.append(file)
                 splitFiles[split, default: []].append(file)
@@ -86,8 +86,7 @@ public struct ImageFolderReader: DatasetReader {
         var summary = "\(request.name): \(grouped(trainSet.count)) training, \(grouped(testSet.count)) test"
         if let validation { summary += ", \(grouped(validation.count)) validation" }
         summary += " images of \(trainSet.channels) x \(trainSet.height) x \(trainSet.width), \(classNames.count) classes (image folders, \(stored))"
-        let sources = DatasetSources.user(train: splitFiles["train"] ?? [], test: splitFiles["test"] ?? [],
-                                          files: files, summary: summary)
+        let sources = DatasetSources.user(train: splitFiles["train"] ?? [], test: splitFiles["test"] ?? [], summary: summary)
         return DatasetSplits(kind: nil, name: request.name, train: trainSet, test: testSet,
                              validation: validation, directory: root, sources: sources)
     }

@@ -15,18 +15,16 @@ public struct DatasetSources: Equatable, Sendable {
     public var classNamesFile: String?
     /// CIFAR-100: which label the sets use; nil for datasets with one label.
     public var label: CIFARLabel?
+    /// SHA-256 of every data file parsed, in the order read (filled by `loadDataset`).
+    public var digests: [DataFileDigest] = []
     /// One line for the command line, e.g. "CIFAR-10: 10,000 training images from 1 of 5
     /// training batches (data_batch_1; not present: data_batch_2, ...), 10,000 test images
     /// from test_batch; class names from batches.meta.txt".
     public var summary: String
-    /// Every file the reader opened, once each, in the order it opened them: the data
-    /// files above plus lists, meta files and, for image folders and CSV lists, every image
-    /// (a folder of 70,000 PNGs lists 70,000 paths). What a record's data digests cover.
-    public var filesRead: [String]
 
     public init(trainFiles: [String], testFiles: [String], trainBatches: [String],
                 trainBatchCounts: [Int], missingTrainBatches: [String], classNamesFile: String?,
-                label: CIFARLabel?, summary: String, filesRead: [String]? = nil) {
+                label: CIFARLabel?, summary: String) {
         self.trainFiles = trainFiles
         self.testFiles = testFiles
         self.trainBatches = trainBatches
@@ -35,25 +33,12 @@ public struct DatasetSources: Equatable, Sendable {
         self.classNamesFile = classNamesFile
         self.label = label
         self.summary = summary
-        var seen = Set<String>()
-        var all: [String] = trainFiles + testFiles
-        if let classNamesFile { all.append(classNamesFile) }
-        // Archive members are read from their archive.
-        let files: [String] = filesRead ?? all.map { (name: String) -> String in
-            let marker = Array(".tar.gz:".utf8), bytes = Array(name.utf8)
-            guard bytes.count > marker.count,
-                  let at = (0...(bytes.count - marker.count)).first(where: { Array(bytes[$0..<($0 + marker.count)]) == marker })
-            else { return name }
-            return String(decoding: bytes[..<(at + marker.count - 1)], as: UTF8.self)
-        }
-        self.filesRead = files.filter { seen.insert($0).inserted }
     }
 
-    /// Sources of a user's dataset: the files of each split and every file read.
-    static func user(train: [String], test: [String], files: [String], summary: String) -> DatasetSources {
+    /// Sources of a user's dataset: the files of each split.
+    static func user(train: [String], test: [String], summary: String) -> DatasetSources {
         DatasetSources(trainFiles: train, testFiles: test, trainBatches: [], trainBatchCounts: [],
-                       missingTrainBatches: [], classNamesFile: nil, label: nil, summary: summary,
-                       filesRead: files)
+                       missingTrainBatches: [], classNamesFile: nil, label: nil, summary: summary)
     }
 }
 
@@ -66,5 +51,9 @@ public struct DatasetSources: Equatable, Sendable {
 ///   silently giving fine ones.
 public func loadDataset(kind: DatasetKind, directory: String,
                         cifarLabel: CIFARLabel = .fine) throws -> DatasetSplits {
-    try kind.reader.read(ReadRequest(path: directory, kind: kind, label: cifarLabel))
+    var (splits, digests) = try DataDigests.recording {
+        try kind.reader.read(ReadRequest(path: directory, kind: kind, label: cifarLabel))
+    }
+    splits.sources?.digests = digests
+    return splits
 }

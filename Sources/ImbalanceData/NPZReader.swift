@@ -33,7 +33,7 @@ public struct NPZReader: DatasetReader {
 
     public func read(_ request: ReadRequest) throws -> DatasetSplits {
         let path = request.path
-        let zip = try ZipArchive.read(at: path)
+        let zip = try ZipArchive(bytes: FileSystem.readNoted(path), path: path)
         let keys = zip.members.map { $0.name.hasSuffix(".npy") ? String($0.name.dropLast(4)) : $0.name }
         guard let layout = Self.layouts.first(where: { l in keys.contains(l.splits[0].images) }) else {
             throw DataError(path: path, message: "no known keys; found \(keys.joined(separator: ", ")); expected train_images/train_labels/test_images/test_labels (MedMNIST), x_train/y_train/x_test/y_test (Keras) or images/labels")
@@ -76,7 +76,7 @@ public struct NPZReader: DatasetReader {
         var summary = "\(request.name): \(grouped(train.count)) training, \(grouped(test.count)) test"
         if let validation { summary += ", \(grouped(validation.count)) validation" }
         summary += " images of \(train.channels) x \(train.height) x \(train.width), \(classNames.count) classes (\(layout.name) keys in \(baseName(path)))"
-        let sources = DatasetSources.user(train: [path], test: [path], files: [path], summary: summary)
+        let sources = DatasetSources.user(train: [path], test: [path], summary: summary)
         return DatasetSplits(kind: nil, name: request.name, train: train, test: test, validation: validation,
                              directory: path, sources: sources)
     }

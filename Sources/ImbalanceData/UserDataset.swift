@@ -69,7 +69,10 @@ public struct UserDataset: Sendable, Equatable {
         let request = ReadRequest(path: path, conversion: conversion.isIdentity ? nil : conversion,
                                   name: name, testFraction: testFraction,
                                   validationFraction: validationFraction, splitSeed: splitSeed)
-        return try reader().read(request)
+        let reader = try reader()
+        var (splits, digests) = try DataDigests.recording { try reader.read(request) }
+        splits.sources?.digests = digests
+        return splits
     }
 }
 

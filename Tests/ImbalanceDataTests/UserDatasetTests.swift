@@ -26,8 +26,9 @@ final class UserDatasetTests: XCTestCase {
         assertSameImages(splits.test, test)
         XCTAssertEqual(splits.train.classNames, ["0_class-0", "1_class-1", "2_class-2"])
         XCTAssertNil(splits.kind)
-        XCTAssertEqual(splits.sources?.filesRead.count, 33)
-        XCTAssertEqual(Array(splits.sources!.filesRead.prefix(2)), [dir.path + "/train/0_class-0/00.png", dir.path + "/train/1_class-1/01.png"],
+        let digests = try XCTUnwrap(splits.sources?.digests)
+        XCTAssertEqual(digests.count, 33, "every image parsed is reported for the record's digests")
+        XCTAssertEqual(digests.prefix(2).map(\.path), [dir.path + "/train/0_class-0/00.png", dir.path + "/train/1_class-1/01.png"],
                        "sorted by file name first, then by class folder")
         XCTAssertTrue(splits.sources!.summary.contains("24 training, 9 test images of 3 x 6 x 5, 3 classes"), splits.sources!.summary)
     }
@@ -88,7 +89,7 @@ final class UserDatasetTests: XCTestCase {
         assertSameImages(splits.test, test)
         assertSameImages(try XCTUnwrap(splits.validation), test)
         XCTAssertEqual(splits.train.classNames, ["0", "1", "2"])
-        XCTAssertEqual(splits.sources?.filesRead.count, 43)
+        XCTAssertEqual(splits.sources?.digests.count, 43, "the list and its 42 images")
     }
 
     func testCSVLabelsByNameAndErrorsWithLines() throws {

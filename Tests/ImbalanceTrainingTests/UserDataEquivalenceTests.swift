@@ -10,7 +10,6 @@ import ImbalanceTestSupport
 /// train to records whose metrics equal those of the IDX and CIFAR-binary paths bit for bit:
 /// same pixels, same order, same seeds, hence the same BLAS calls in the same order.
 final class UserDataEquivalenceTests: XCTestCase {
-    override class func setUp() { BLAS.setThreads(1) }
 
     /// In memory (/dev/shm) where there is one: the MNIST copies are 70,000 small files,
     /// and creating and deleting them on a disk mounted with `discard` takes minutes.
