@@ -17,14 +17,14 @@ public func fuzzNPZ(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if let values = a.integers() { require(values.count == a.count, "integer count differs") }
     }
     do {
-        let zip = try ZipArchive(bytes: input, path: path)
+        let archive = try ZipArchive(bytes: input, path: path)
         var spans: [(Int, Int)] = []
-        for m in zip.members {
+        for m in archive.members {
             require(m.dataOffset >= 0 && m.compressedSize >= 0 && m.dataOffset + m.compressedSize <= input.count,
                     "member \(m.name) outside the archive")
             spans.append((m.headerOffset, m.dataOffset + m.compressedSize))
             do {
-                let content = try zip.content(of: m)
+                let content = try archive.content(of: m)
                 require(content.count == m.size, "member content of the wrong size")
                 let member = "\(path):\(m.name)"
                 do { checkArray(try NPYFile.parse(content, path: member)) } catch { requireDataError(error, path: member) }
