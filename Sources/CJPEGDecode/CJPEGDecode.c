@@ -48,55 +48,37 @@ static void imbench_fill_info(struct jpeg_decompress_struct *cinfo, imbench_jpeg
     info->progressive = jpeg_has_multiple_scans(cinfo) ? 1 : 0;
 }
 
-int imbench_jpeg_read_info(const unsigned char *data, size_t size, imbench_jpeg_info *info,
-                           char *message, size_t message_size) {
+/// Reads the header and, when `out` is given, decodes into it: the one place that sets up
+/// libjpeg's error recovery for decompression.
+static int imbench_jpeg_run(const unsigned char *data, size_t size, int channels,
+                            unsigned char *out, size_t capacity, imbench_jpeg_info *info,
+                            char *message, size_t message_size) {
     struct jpeg_decompress_struct cinfo;
     imbench_error_mgr err;
     err.message = message;
     err.message_size = message_size;
-    if (setjmp(err.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        return -1;
-    }
     if (size == 0) {
         snprintf(message, message_size, "empty input");
         return -1;
     }
-    if (imbench_start(&cinfo, &err, data, size) != JPEG_HEADER_OK) {
-        snprintf(message, message_size, "no image in the JPEG stream (tables only)");
-        jpeg_destroy_decompress(&cinfo);
-        return -1;
-    }
-    imbench_fill_info(&cinfo, info);
-    jpeg_destroy_decompress(&cinfo);
-    return 0;
-}
-
-int imbench_jpeg_decode(const unsigned char *data, size_t size, int channels,
-                        unsigned char *out, size_t capacity, imbench_jpeg_info *info,
-                        char *message, size_t message_size) {
-    struct jpeg_decompress_struct cinfo;
-    imbench_error_mgr err;
-    err.message = message;
-    err.message_size = message_size;
-    if (setjmp(err.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        return -1;
-    }
-    if (size == 0) {
-        snprintf(message, message_size, "empty input");
-        return -1;
-    }
-    if (channels != 1 && channels != 3) {
+    if (out && channels != 1 && channels != 3) {
         snprintf(message, message_size, "channels must be 1 or 3, got %d", channels);
         return -1;
     }
+    if (setjmp(err.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
     if (imbench_start(&cinfo, &err, data, size) != JPEG_HEADER_OK) {
         snprintf(message, message_size, "no image in the JPEG stream (tables only)");
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
     imbench_fill_info(&cinfo, info);
+    if (!out) {
+        jpeg_destroy_decompress(&cinfo);
+        return 0;
+    }
     if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
         snprintf(message, message_size, "CMYK/YCCK JPEGs are not supported; expected greyscale or colour (YCbCr/RGB)");
         jpeg_destroy_decompress(&cinfo);
@@ -123,6 +105,21 @@ int imbench_jpeg_decode(const unsigned char *data, size_t size, int channels,
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     return 0;
+}
+
+int imbench_jpeg_read_info(const unsigned char *data, size_t size, imbench_jpeg_info *info,
+                           char *message, size_t message_size) {
+    return imbench_jpeg_run(data, size, 0, NULL, 0, info, message, message_size);
+}
+
+int imbench_jpeg_decode(const unsigned char *data, size_t size, int channels,
+                        unsigned char *out, size_t capacity, imbench_jpeg_info *info,
+                        char *message, size_t message_size) {
+    if (!out) {
+        snprintf(message, message_size, "no output buffer");
+        return -1;
+    }
+    return imbench_jpeg_run(data, size, channels, out, capacity, info, message, message_size);
 }
 
 int imbench_jpeg_encode(const unsigned char *pixels, int width, int height, int channels,

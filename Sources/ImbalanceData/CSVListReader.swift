@@ -139,7 +139,6 @@ public struct CSVListReader: DatasetReader {
             labelOf = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
         }
         var sets: [String: ImageDataset] = [:]
-        var files: [String] = [path]
         var splitFiles: [String: [String]] = [:]
         for split in ["train", "test", "validation"] {
             let rowsOfSplit = entries.filter { $0.split == split }.sorted { a, b in
@@ -157,20 +156,13 @@ public struct CSVListReader: DatasetReader {
                     throw DataError(path: e.path, message: "\(error.message) (listed in \(path):\(e.line))")
                 }
                 try builder.add(ImageFile.decode(bytes, path: e.path), label: labelOf[e.label]!, path: e.path)
-                files.append(e.path)
                 splitFiles[split, default: []].append(e.path)
             }
             sets[split] = builder.build(classNames: classNames)
         }
-        let stored = width == 3 ? "split column" : "no split column"
-        let (train, test, validation) = try completeSplits(
-            train: sets["train"], test: sets["test"], validation: sets["validation"], request: request,
-            storedWhere: stored)
-        var summary = "\(request.name): \(grouped(train.count)) training, \(grouped(test.count)) test"
-        if let validation { summary += ", \(grouped(validation.count)) validation" }
-        summary += " images of \(train.channels) x \(train.height) x \(train.width), \(classNames.count) classes (CSV list \(baseName(path)), \(stored))"
-        let sources = DatasetSources.user(train: splitFiles["train"] ?? [], test: splitFiles["test"] ?? [], summary: summary)
-        return DatasetSplits(kind: nil, name: request.name, train: train, test: test, validation: validation,
-                             directory: path, sources: sources)
+        return try userSplits(train: sets["train"], test: sets["test"], validation: sets["validation"],
+                              request: request, storedWhere: width == 3 ? "split column" : "no split column",
+                              source: "CSV list \(baseName(path))", trainFiles: splitFiles["train"] ?? [],
+                              testFiles: splitFiles["test"] ?? [])
     }
 }

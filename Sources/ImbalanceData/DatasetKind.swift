@@ -194,6 +194,8 @@ extension LabelledImages {
     /// For every class, the indices of its images in ascending order (`classCount` lists).
     public func indicesByClass() -> [[Int]] {
         var result = [[Int]](repeating: [], count: classCount)
+        let counts = classCounts()
+        for c in 0..<classCount { result[c].reserveCapacity(counts[c]) }
         for (i, label) in labels.enumerated() { result[label].append(i) }
         return result
     }

@@ -56,7 +56,6 @@ public struct ImageFolderReader: DatasetReader {
         guard let train = found["train"] else { throw DataError(path: root, message: "no training images") }
         let classNames = Array(Set(train.images.map(\.class))).sorted(by: utf8Less)
         let label = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
-        var files: [String] = []
         var sets: [String: ImageDataset] = [:]
         var splitFiles: [String: [String]] = [:]
         for (split, _) in Self.splitFolders {
@@ -74,21 +73,14 @@ public struct ImageFolderReader: DatasetReader {
                 let file = joinPath(base, image.relative)
                 let bytes = try FileSystem.readNoted(file)
                 try builder.add(ImageFile.decode(bytes, path: file), label: y, path: file)
-                files.append(file)
                 splitFiles[split, default: []].append(file)
             }
             sets[split] = builder.build(classNames: classNames)
         }
         let stored = splitLayout ? "folders \(found.values.map(\.folder).sorted().joined(separator: ", "))" : "class folders directly under the root"
-        let (trainSet, testSet, validation) = try completeSplits(
-            train: sets["train"], test: sets["test"], validation: sets["validation"], request: request,
-            storedWhere: stored)
-        var summary = "\(request.name): \(grouped(trainSet.count)) training, \(grouped(testSet.count)) test"
-        if let validation { summary += ", \(grouped(validation.count)) validation" }
-        summary += " images of \(trainSet.channels) x \(trainSet.height) x \(trainSet.width), \(classNames.count) classes (image folders, \(stored))"
-        let sources = DatasetSources.user(train: splitFiles["train"] ?? [], test: splitFiles["test"] ?? [], summary: summary)
-        return DatasetSplits(kind: nil, name: request.name, train: trainSet, test: testSet,
-                             validation: validation, directory: root, sources: sources)
+        return try userSplits(train: sets["train"], test: sets["test"], validation: sets["validation"],
+                              request: request, storedWhere: stored, source: "image folders",
+                              trainFiles: splitFiles["train"] ?? [], testFiles: splitFiles["test"] ?? [])
     }
 
     /// The images below the class folders of `folder`: (class, path relative to `folder`).

@@ -70,15 +70,9 @@ public struct NPZReader: DatasetReader {
                                    width: p.shape.2, pixels: p.pixels, labels: p.labels, classNames: classNames)
             return try request.conversion.map { try $0.apply(raw) } ?? raw
         }
-        let (train, test, validation) = try completeSplits(
-            train: dataset("train"), test: dataset("test"), validation: dataset("validation"), request: request,
-            storedWhere: "\(layout.name) keys \(keys.joined(separator: ", "))")
-        var summary = "\(request.name): \(grouped(train.count)) training, \(grouped(test.count)) test"
-        if let validation { summary += ", \(grouped(validation.count)) validation" }
-        summary += " images of \(train.channels) x \(train.height) x \(train.width), \(classNames.count) classes (\(layout.name) keys in \(baseName(path)))"
-        let sources = DatasetSources.user(train: [path], test: [path], summary: summary)
-        return DatasetSplits(kind: nil, name: request.name, train: train, test: test, validation: validation,
-                             directory: path, sources: sources)
+        return try userSplits(train: dataset("train"), test: dataset("test"), validation: dataset("validation"),
+                              request: request, storedWhere: "\(layout.name) keys \(keys.joined(separator: ", "))",
+                              source: baseName(path), trainFiles: [path], testFiles: [path])
     }
 
     /// Checks an images/labels pair and turns HWC images into planes.

@@ -76,12 +76,15 @@ public struct UserDataset: Sendable, Equatable {
     }
 }
 
-/// The splits a user reader found, made complete: a test set held out of `pool` when the
-/// data has none (`request.testFraction` required then, refused otherwise), and a
-/// validation set held out of the training set when asked (refused when the data stores
-/// one). Shared by the readers of user formats so every format treats splits alike.
-func completeSplits(train: ImageDataset?, test: ImageDataset?, validation: ImageDataset?,
-                    request: ReadRequest, storedWhere: String) throws -> (train: ImageDataset, test: ImageDataset, validation: ImageDataset?) {
+/// The splits a user reader found, made complete and described: a test set held out of
+/// the training images when the data has none (`request.testFraction` required then,
+/// refused otherwise), and a validation set held out of the training set when asked
+/// (refused when the data stores one). Shared by the readers of user formats so every
+/// format treats splits, summaries and sources alike. `storedWhere` says how the data
+/// stores its splits, `source` what was read (for the summary).
+func userSplits(train: ImageDataset?, test: ImageDataset?, validation: ImageDataset?,
+                request: ReadRequest, storedWhere: String, source: String,
+                trainFiles: [String], testFiles: [String]) throws -> DatasetSplits {
     guard var training = train, training.count > 0 else {
         throw DataError(path: request.path, message: "no training images (\(storedWhere))")
     }
@@ -111,7 +114,12 @@ func completeSplits(train: ImageDataset?, test: ImageDataset?, validation: Image
         training = kept
         validating = held
     }
-    return (training, testing, validating)
+    var summary = "\(request.name): \(grouped(training.count)) training, \(grouped(testing.count)) test"
+    if let validating { summary += ", \(grouped(validating.count)) validation" }
+    summary += " images of \(training.channels) x \(training.height) x \(training.width), \(training.classCount) classes (\(source), \(storedWhere))"
+    return DatasetSplits(kind: nil, name: request.name, train: training, test: testing, validation: validating,
+                         directory: request.path,
+                         sources: .user(train: trainFiles, test: testFiles, summary: summary))
 }
 
 /// Gathers decoded images into one `ImageDataset`, converting each as it arrives and
