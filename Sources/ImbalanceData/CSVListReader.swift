@@ -139,6 +139,7 @@ public struct CSVListReader: DatasetReader {
             labelOf = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
         }
         var sets: [String: ImageDataset] = [:]
+        var digest = FileSetDigest()
         var splitFiles: [String: [String]] = [:]
         for split in ["train", "test", "validation"] {
             let rowsOfSplit = entries.filter { $0.split == split }.sorted { a, b in
@@ -152,14 +153,16 @@ public struct CSVListReader: DatasetReader {
             var builder = ImageSetBuilder(name: "\(request.name)/\(split)", conversion: request.conversion)
             for e in rowsOfSplit {
                 let bytes: [UInt8]
-                do { bytes = try FileSystem.readNoted(e.path) } catch let error as DataError {
+                do { bytes = try FileSystem.readAll(e.path) } catch let error as DataError {
                     throw DataError(path: e.path, message: "\(error.message) (listed in \(path):\(e.line))")
                 }
+                digest.add(relative: e.written, bytes: bytes)
                 try builder.add(ImageFile.decode(bytes, path: e.path), label: labelOf[e.label]!, path: e.path)
                 splitFiles[split, default: []].append(e.path)
             }
             sets[split] = builder.build(classNames: classNames)
         }
+        digest.note(path: path + " images")
         return try userSplits(train: sets["train"], test: sets["test"], validation: sets["validation"],
                               request: request, storedWhere: width == 3 ? "split column" : "no split column",
                               source: "CSV list \(baseName(path))", trainFiles: splitFiles["train"] ?? [],

@@ -58,6 +58,7 @@ public struct ImageFolderReader: DatasetReader {
         let label = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
         var sets: [String: ImageDataset] = [:]
         var splitFiles: [String: [String]] = [:]
+        var digest = FileSetDigest()
         for (split, _) in Self.splitFolders {
             guard let part = found[split] else { continue }
             let base = part.folder.isEmpty ? root : joinPath(root, part.folder)
@@ -71,12 +72,14 @@ public struct ImageFolderReader: DatasetReader {
                     throw DataError(path: joinPath(base, image.class), message: "class folder '\(image.class)' is not among the training classes (\(classNames.joined(separator: ", ")))")
                 }
                 let file = joinPath(base, image.relative)
-                let bytes = try FileSystem.readNoted(file)
+                let bytes = try FileSystem.readAll(file)
+                digest.add(relative: part.folder.isEmpty ? image.relative : part.folder + "/" + image.relative, bytes: bytes)
                 try builder.add(ImageFile.decode(bytes, path: file), label: y, path: file)
                 splitFiles[split, default: []].append(file)
             }
             sets[split] = builder.build(classNames: classNames)
         }
+        digest.note(path: root)
         let stored = splitLayout ? "folders \(found.values.map(\.folder).sorted().joined(separator: ", "))" : "class folders directly under the root"
         return try userSplits(train: sets["train"], test: sets["test"], validation: sets["validation"],
                               request: request, storedWhere: stored, source: "image folders",

@@ -27,9 +27,13 @@ final class UserDatasetTests: XCTestCase {
         XCTAssertEqual(splits.train.classNames, ["0_class-0", "1_class-1", "2_class-2"])
         XCTAssertNil(splits.kind)
         let digests = try XCTUnwrap(splits.sources?.digests)
-        XCTAssertEqual(digests.count, 33, "every image parsed is reported for the record's digests")
-        XCTAssertEqual(digests.prefix(2).map(\.path), [dir.path + "/train/0_class-0/00.png", dir.path + "/train/1_class-1/01.png"],
-                       "sorted by file name first, then by class folder")
+        XCTAssertEqual(digests.map(\.path), [dir.path + " (33 files)"], "the folder's images as one digest")
+        XCTAssertEqual(digests[0].bytes, files.map { (try? Data(contentsOf: URL(fileURLWithPath: $0)).count) ?? 0 }.reduce(0, +))
+        let again = try UserDataset(path: dir.path).load()
+        XCTAssertEqual(again.sources?.digests, digests, "the same files give the same digest")
+        try writeFile(files[0], PNGFile.encode(DatasetWriter.image(test, 1)))
+        XCTAssertNotEqual(try UserDataset(path: dir.path).load().sources?.digests[0].sha256, digests[0].sha256,
+                          "a changed image changes the folder's digest")
         XCTAssertTrue(splits.sources!.summary.contains("24 training, 9 test images of 3 x 6 x 5, 3 classes"), splits.sources!.summary)
     }
 
@@ -89,7 +93,7 @@ final class UserDatasetTests: XCTestCase {
         assertSameImages(splits.test, test)
         assertSameImages(try XCTUnwrap(splits.validation), test)
         XCTAssertEqual(splits.train.classNames, ["0", "1", "2"])
-        XCTAssertEqual(splits.sources?.digests.count, 43, "the list and its 42 images")
+        XCTAssertEqual(splits.sources?.digests.map(\.path), [list, list + " images (42 files)"], "the list, and its images as one digest")
     }
 
     func testCSVLabelsByNameAndErrorsWithLines() throws {
