@@ -259,41 +259,53 @@ static void pack_b(int trans, const float *b, long ldb, long p0, long kc, long j
 typedef void (*micro_kernel)(long kc, const float *a, const float *b, float *c, long ldc,
                              int load, int mr, int nr);
 
-/* AVX-512: 12 x 32, 24 accumulators of 16 lanes. */
-#define K512_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+/* AVX-512: tiles of up to 12 x 32 (24 accumulators of 16 lanes). A strip's last rows run
+ * in a 4- or 8-row kernel instead of computing padding rows (packing keeps the 12-row
+ * layout; the smaller kernels read the first rows of each group). */
+#define ROWS4(X) X(0) X(1) X(2) X(3)
+#define ROWS8(X) ROWS4(X) X(4) X(5) X(6) X(7)
+#define ROWS12(X) ROWS8(X) X(8) X(9) X(10) X(11)
 
-__attribute__((target("avx512f")))
+#define DEFINE_KERNEL_AVX512(NAME, ROWS)                                                   \
+__attribute__((target("avx512f")))                                                       \
+static void NAME(long kc, const float *restrict a, const float *restrict b,              \
+                 float *c, long ldc, int load, int mr, int nr) {                         \
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);           \
+    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF                                          \
+                 : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;          \
+    ROWS(K512_DECL)                                                                      \
+    if (load) { ROWS(K512_LOAD) }                                                        \
+    for (long p = 0; p < kc; p++) {                                                      \
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);                      \
+        ROWS(K512_STEP)                                                                  \
+        a += 12; b += 32;                                                                \
+    }                                                                                    \
+    ROWS(K512_STORE)                                                                     \
+}
+#define K512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
+#define K512_LOAD(i) if (i < mr) { c##i##a = _mm512_maskz_loadu_ps(m0, c + i * ldc);     \
+                                   c##i##b = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16); }
+#define K512_STEP(i) { __m512 x = _mm512_set1_ps(a[i]);                                  \
+                       c##i##a = _mm512_fmadd_ps(x, b0, c##i##a);                        \
+                       c##i##b = _mm512_fmadd_ps(x, b1, c##i##b); }
+#define K512_STORE(i) if (i < mr) { _mm512_mask_storeu_ps(c + i * ldc, m0, c##i##a);      \
+                                    _mm512_mask_storeu_ps(c + i * ldc + 16, m1, c##i##b); }
+DEFINE_KERNEL_AVX512(kernel_avx512_4, ROWS4)
+DEFINE_KERNEL_AVX512(kernel_avx512_8, ROWS8)
+DEFINE_KERNEL_AVX512(kernel_avx512_12, ROWS12)
+
 static void kernel_avx512(long kc, const float *restrict a, const float *restrict b,
                           float *c, long ldc, int load, int mr, int nr) {
-    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF
-                 : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;
-#define DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
-    K512_ROWS(DECL)
-#undef DECL
-    if (load) {
-#define LOAD(i) if (i < mr) { c##i##a = _mm512_maskz_loadu_ps(m0, c + i * ldc); \
-                              c##i##b = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16); }
-        K512_ROWS(LOAD)
-#undef LOAD
-    }
-    for (long p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-#define STEP(i) { __m512 x = _mm512_set1_ps(a[i]); \
-                  c##i##a = _mm512_fmadd_ps(x, b0, c##i##a); \
-                  c##i##b = _mm512_fmadd_ps(x, b1, c##i##b); }
-        K512_ROWS(STEP)
-#undef STEP
-        a += 12; b += 32;
-    }
-#define STORE(i) if (i < mr) { _mm512_mask_storeu_ps(c + i * ldc, m0, c##i##a); \
-                               _mm512_mask_storeu_ps(c + i * ldc + 16, m1, c##i##b); }
-    K512_ROWS(STORE)
-#undef STORE
+    if (mr > 8) kernel_avx512_12(kc, a, b, c, ldc, load, mr, nr);
+    else if (mr > 4) kernel_avx512_8(kc, a, b, c, ldc, load, mr, nr);
+    else kernel_avx512_4(kc, a, b, c, ldc, load, mr, nr);
 }
 
-/* AVX2: 6 x 16, 12 accumulators of 8 lanes. */
-#define K256_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+/* AVX2: tiles of up to 6 x 16 (12 accumulators of 8 lanes), with 2- and 4-row kernels for
+ * a strip's last rows. */
+#define ROWS2(X) X(0) X(1)
+#define ROWS4B(X) ROWS2(X) X(2) X(3)
+#define ROWS6(X) ROWS4B(X) X(4) X(5)
 
 __attribute__((target("avx2,fma")))
 static __m256i lane_mask(int count) {
@@ -302,39 +314,44 @@ static __m256i lane_mask(int count) {
     return _mm256_loadu_si256((const __m256i *)(ramp + 8 - count));
 }
 
-__attribute__((target("avx2,fma")))
+#define DEFINE_KERNEL_AVX2(NAME, ROWS)                                                     \
+__attribute__((target("avx2,fma")))                                                      \
+static void NAME(long kc, const float *restrict a, const float *restrict b,              \
+                 float *c, long ldc, int load, int mr, int nr) {                         \
+    int full = nr == 16;                                                                 \
+    __m256i m0 = lane_mask(nr >= 8 ? 8 : nr), m1 = lane_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0); \
+    ROWS(K256_DECL)                                                                      \
+    if (load) { ROWS(K256_LOAD) }                                                        \
+    for (long p = 0; p < kc; p++) {                                                      \
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);                       \
+        ROWS(K256_STEP)                                                                  \
+        a += 6; b += 16;                                                                 \
+    }                                                                                    \
+    ROWS(K256_STORE)                                                                     \
+}
+#define K256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
+#define K256_LOAD(i) if (i < mr) {                                                        \
+        if (full) { c##i##a = _mm256_loadu_ps(c + i * ldc);                              \
+                    c##i##b = _mm256_loadu_ps(c + i * ldc + 8); }                        \
+        else { c##i##a = _mm256_maskload_ps(c + i * ldc, m0);                            \
+               c##i##b = _mm256_maskload_ps(c + i * ldc + 8, m1); } }
+#define K256_STEP(i) { __m256 x = _mm256_broadcast_ss(a + i);                             \
+                       c##i##a = _mm256_fmadd_ps(x, b0, c##i##a);                        \
+                       c##i##b = _mm256_fmadd_ps(x, b1, c##i##b); }
+#define K256_STORE(i) if (i < mr) {                                                       \
+        if (full) { _mm256_storeu_ps(c + i * ldc, c##i##a);                              \
+                    _mm256_storeu_ps(c + i * ldc + 8, c##i##b); }                        \
+        else { _mm256_maskstore_ps(c + i * ldc, m0, c##i##a);                            \
+               _mm256_maskstore_ps(c + i * ldc + 8, m1, c##i##b); } }
+DEFINE_KERNEL_AVX2(kernel_avx2_2, ROWS2)
+DEFINE_KERNEL_AVX2(kernel_avx2_4, ROWS4B)
+DEFINE_KERNEL_AVX2(kernel_avx2_6, ROWS6)
+
 static void kernel_avx2(long kc, const float *restrict a, const float *restrict b,
                         float *c, long ldc, int load, int mr, int nr) {
-    int full = nr == 16;
-    __m256i m0 = lane_mask(nr >= 8 ? 8 : nr), m1 = lane_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0);
-#define DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
-    K256_ROWS(DECL)
-#undef DECL
-    if (load) {
-#define LOAD(i) if (i < mr) { \
-            if (full) { c##i##a = _mm256_loadu_ps(c + i * ldc); \
-                        c##i##b = _mm256_loadu_ps(c + i * ldc + 8); } \
-            else { c##i##a = _mm256_maskload_ps(c + i * ldc, m0); \
-                   c##i##b = _mm256_maskload_ps(c + i * ldc + 8, m1); } }
-        K256_ROWS(LOAD)
-#undef LOAD
-    }
-    for (long p = 0; p < kc; p++) {
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-#define STEP(i) { __m256 x = _mm256_broadcast_ss(a + i); \
-                  c##i##a = _mm256_fmadd_ps(x, b0, c##i##a); \
-                  c##i##b = _mm256_fmadd_ps(x, b1, c##i##b); }
-        K256_ROWS(STEP)
-#undef STEP
-        a += 6; b += 16;
-    }
-#define STORE(i) if (i < mr) { \
-            if (full) { _mm256_storeu_ps(c + i * ldc, c##i##a); \
-                        _mm256_storeu_ps(c + i * ldc + 8, c##i##b); } \
-            else { _mm256_maskstore_ps(c + i * ldc, m0, c##i##a); \
-                   _mm256_maskstore_ps(c + i * ldc + 8, m1, c##i##b); } }
-    K256_ROWS(STORE)
-#undef STORE
+    if (mr > 4) kernel_avx2_6(kc, a, b, c, ldc, load, mr, nr);
+    else if (mr > 2) kernel_avx2_4(kc, a, b, c, ldc, load, mr, nr);
+    else kernel_avx2_2(kc, a, b, c, ldc, load, mr, nr);
 }
 
 /* ------------------------------------------------------------------------- drivers */
