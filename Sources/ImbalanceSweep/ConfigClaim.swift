@@ -32,7 +32,7 @@ public enum ConfigClaim {
         }
         if FileManager.default.fileExists(atPath: path),
            let old = try? SweepConfig.parse(yaml: String(contentsOfFile: path, encoding: .utf8), path: path),
-           old == config {
+           comparable(old) == comparable(config) {
             return notes   // the same config: keep the file as first written
         }
         try RecordIO.writeAtomically(Data(text.utf8), to: path)
@@ -46,8 +46,8 @@ public enum ConfigClaim {
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             do {
                 let old = try SweepConfig.parse(yaml: text, path: path)
-                if old == config { return nil }
-                let diff = differences(old, config)
+                if comparable(old) == comparable(config) { return nil }
+                let diff = differences(comparable(old), comparable(config))
                 return "the records of another config, '\(old.name)' (\(path); it differs in "
                     + diff.prefix(6).joined(separator: ", ") + (diff.count > 6 ? ", ..." : "") + ")"
             } catch {
@@ -61,6 +61,15 @@ public enum ConfigClaim {
         guard let first = foreign.first else { return nil }
         return "\(foreign.count) record(s) of jobs this config does not have (e.g. records/\(first)) and no "
             + "sweep.yaml saying which config they belong to"
+    }
+
+    /// The config as its file says it: without what is derived from where it is read (the
+    /// resolved data path, the line numbers).
+    static func comparable(_ c: SweepConfig) -> SweepConfig {
+        var c = c
+        c.data = nil
+        c.userDataLine = nil
+        return c
     }
 
     /// "key: old → new" for each stored property that differs.

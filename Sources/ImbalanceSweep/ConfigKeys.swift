@@ -38,6 +38,9 @@ import Yams
 ///        ConfigKey("path", .text, default: .required, "directory or file"),
 ///    ])]), default: .required, "...") { c, v in ... }   // v is .text or .mapping
 ///    ```
+///    A value none of the cases describes (a size given as one number or two, a name with
+///    its own rules) is a `.custom(type:values:check:)`, whose closure checks the YAML
+///    node and returns the item or the problem (see `SweepConfig.datasetKeyTable`).
 /// 3. A rule that ties keys together (one excludes another, a grid must not be empty) goes
 ///    into `SweepConfig.parse` after the table pass, next to the existing ones.
 /// `ConfigKeyTableTests` check that every entry is printed and that docs/config.md is the
@@ -83,6 +86,10 @@ public indirect enum ConfigValue: Sendable {
     /// Any of these, chosen by the YAML node's shape (scalar, list or mapping), then the
     /// first scalar kind that accepts the value.
     case either([ConfigValue])
+    /// A value no other case describes: `check` gets the node and the key's dotted name and
+    /// returns the item or the whole problem message. `type` and `values` are what
+    /// `imbench config keys` prints.
+    case custom(type: String, values: String, check: @Sendable (Node, String) -> CustomCheck)
 
     /// The type column of `imbench config keys`.
     public var typeText: String {
@@ -95,6 +102,7 @@ public indirect enum ConfigValue: Sendable {
         case .list(let item): return "list of \(item.pluralTypeText)"
         case .mapping(let keys): return "mapping {" + keys.map(\.name).joined(separator: ", ") + "}"
         case .either(let kinds): return kinds.map(\.typeText).joined(separator: " or ")
+        case .custom(let type, _, _): return type
         }
     }
 
@@ -105,7 +113,7 @@ public indirect enum ConfigValue: Sendable {
         case .integer, .unsigned: return "whole numbers"
         case .number: return "numbers"
         case .boolean: return "booleans"
-        case .mapping, .list, .either: return typeText
+        case .mapping, .list, .either, .custom: return typeText
         }
     }
 
@@ -126,12 +134,20 @@ public indirect enum ConfigValue: Sendable {
         case .list(let item): return item.validText + "; at least one, none twice"
         case .mapping: return "see its keys"
         case .either(let kinds): return kinds.map(\.validText).joined(separator: "; or ")
+        case .custom(_, let values, _): return values
         }
     }
 
     static func format(_ x: Double) -> String {
         x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
+}
+
+/// The outcome of a `.custom` value's check.
+public enum CustomCheck: Sendable {
+    case item(ConfigItem)
+    /// The problem, as the message to print (it should name the key).
+    case problem(String)
 }
 
 /// What happens when a key is absent.
@@ -288,11 +304,17 @@ struct ConfigChecker {
             let before = problems.count
             let m = mapping(node, keys: keys, label: label)
             return problems.count == before ? m.map { .mapping($0) } : nil
+        case .custom(_, _, let check):
+            switch check(node, label) {
+            case .item(let item): return item
+            case .problem(let message): fail(node, message); return nil
+            }
         case .either(let kinds):
             let shaped = kinds.filter { k in
                 switch k {
                 case .mapping: return node.mapping != nil
                 case .list: return node.sequence != nil
+                case .custom: return true
                 default: return node.scalar != nil
                 }
             }
@@ -354,7 +376,7 @@ struct ConfigChecker {
             case "false", "no": return .boolean(false)
             default: fail(node, "'\(label)' must be true or false, found '\(s)'"); return nil
             }
-        case .list, .mapping, .either:
+        case .list, .mapping, .either, .custom:
             return nil   // handled by value(_:_:label:noun:)
         }
     }

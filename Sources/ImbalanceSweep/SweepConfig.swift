@@ -23,7 +23,16 @@ import Yams
 /// prints it. configs/ holds the presets.
 public struct SweepConfig: Sendable, Equatable {
     public var name: String
+    /// A built-in dataset's name, or the user's dataset's name (`userData`).
     public var dataset: String
+    /// The user's own data as the config gives it (`dataset: {format:, path:, ...}`); nil
+    /// for a built-in dataset.
+    public var userData: UserDataset?
+    /// The config line of `dataset.path`, for errors found when resolving it.
+    public var userDataLine: Int?
+    /// `userData` resolved (absolute path, format): what the jobs record. Set by
+    /// `resolveData(path:)`.
+    public var data: DataSpec?
     public var model: String
     public var methods: [String]
     public var repetitions: Int
@@ -113,6 +122,9 @@ extension SweepConfig {
         }
         var problems = checker.problems
         func fail(_ node: Node?, _ message: String) { problems.append((node?.mark?.line, message)) }
+        if config.userData != nil, let m = valueNodes["dataset"]?.mapping {
+            config.userDataLine = (m.first { $0.key.string == "path" }?.value ?? valueNodes["dataset"])?.mark?.line
+        }
 
         if valueNodes["learningRate"] != nil && valueNodes["learningRates"] != nil {
             fail(valueNodes["learningRates"], "give either learningRate or learningRates, not both")
@@ -124,7 +136,7 @@ extension SweepConfig {
 
         // The grid's arithmetic, checked now rather than after hours of training.
         if problems.isEmpty, let kind = DatasetKind(rawValue: config.dataset) {
-            let n = kind.classCount
+            let n = kind.expectedClassCount
             // The grid is checked against the protocol's base-set size; the real smallest
             // class is checked again when a job reads its data.
             let nMax = config.maxPerClass ?? kind.protocolMaxPerClass ?? 5_000

@@ -11,8 +11,10 @@ extension SweepConfig {
                   "sweep name, used in reports and in the file names of `imbench slurm`") { c, v in
             c.name = v.string!
         },
-        ConfigKey("dataset", .choice(DatasetKind.allCases.map(\.rawValue)), default: .required,
-                  "the dataset every job trains and tests on") { c, v in c.dataset = v.string! },
+        ConfigKey("dataset", .either([.choice(DatasetKind.allCases.map(\.rawValue)), .mapping(datasetKeyTable)]),
+                  default: .required,
+                  "the dataset every job trains and tests on: a built-in one, or your own data as a mapping "
+                  + "(docs/your-own-data.md)", store: storeDataset),
         ConfigKey("model", .choice(Models.known.sorted()), default: .value(.text("lenet5")),
                   "the network") { c, v in c.model = v.string! },
         ConfigKey("methods", .list(.choice(methodNames, aliases: methodAliases)), default: .required,

@@ -20,9 +20,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Network: lenet5, allcnn or resnet10 (at its native input: 1x28x28, 3x32x32, 3x32x32 with the CIFAR stem).",
             transform: OptionValue.choice(Models.known.sorted()))
     var model: String = "lenet5"
-    @Option(help: "Shape the network for this dataset's images and classes (mnist, fashion-mnist, cifar10, cifar100) instead of the model's native input.",
+    @Option(help: "Shape the network for this dataset's images and classes (\(DatasetKind.allCases.map(\.rawValue).joined(separator: ", "))) instead of the model's native input.",
             transform: OptionValue.choice(DatasetKind.allCases.map(\.rawValue)))
     var dataset: String?
+    @Option(parsing: .unconditional, help: "Square input size instead of the native one or the dataset's (resnet10 above 64: the ImageNet stem; 224 is the paper's ImageNet crop).",
+            transform: OptionValue.integer(1...4096))
+    var size: Int?
+    @Option(parsing: .unconditional, help: "Classes of the output layer (default 10; 1000 for ILSVRC-2012; with --dataset, the dataset's).",
+            transform: OptionValue.integer(atLeast: 1))
+    var classes: Int?
     @Option(parsing: .unconditional, help: "Mini-batch size (>= 1).", transform: OptionValue.integer(atLeast: 1))
     var batch: Int = 64
     @Option(parsing: .unconditional, help: "Threads (1 to the cores): each batch is split across them (OpenBLAS itself stays at one).", transform: OptionValue.cores)
@@ -47,6 +53,8 @@ struct Bench: ParsableCommand {
     var winogradTiles: Int?
     @Option(help: ArgumentHelp("Fewest GEMM columns per im2col chunk (small maps batch images until their GEMM is this wide).", visibility: .hidden))
     var minimumColumns: Int?
+    @Option(help: ArgumentHelp("Force the engine GEMM's path: avx512, avx2 or scalar (all give the same bits; to measure each).", visibility: .hidden))
+    var gemmPath: String?
     @Option(help: "Write the results as JSON here.") var output: String?
 
     struct Result: Codable {
@@ -81,19 +89,30 @@ struct Bench: ParsableCommand {
     }
 
     func validate() throws {
+        if dataset != nil && classes != nil {
+            throw ValidationError("--classes does not apply with --dataset, which sets the classes (leave one out)")
+        }
         if let output { try checkOutputPath(output) }
     }
 
     func run() throws {
         Parallel.configure(threads: threads)
+        if let gemmPath {
+            guard let path = BLAS.Path.allCases.first(where: { $0.description == gemmPath }) else {
+                throw ValidationError("--gemm-path: unknown path '\(gemmPath)' (expected avx512, avx2 or scalar)")
+            }
+            guard BLAS.force(path) else {
+                throw ValidationError("--gemm-path \(gemmPath): this CPU does not support it (best: \(BLAS.supportedPath))")
+            }
+        }
         let kind = dataset.flatMap(DatasetKind.init(rawValue:))
-        let classes = kind?.classCount ?? 10
+        let classes = kind?.expectedClassCount ?? self.classes ?? 10
         let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
         let net = try kind.map { try Models.make(model, classes: classes, inputChannels: $0.imageShape.channels,
-                                                 inputSize: $0.imageShape.height) }
+                                                 inputSize: size ?? $0.imageShape.height) }
             ?? (model == "resnet10"
-                ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: 32)
-                : try Models.make(model, classes: classes))
+                ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: size ?? 32)
+                : try Models.make(model, classes: classes, inputSize: size))
         for conv in net.convolutions {
             if let columnBudget { conv.columnBudget = columnBudget }
             if let bandBudget { conv.bandBudget = bandBudget }

@@ -42,6 +42,14 @@ enum OptionValue {
         }
     }
 
+    /// A number strictly between 0 and 1.
+    static func fraction(_ text: String) throws -> Double {
+        guard let v = Double(text), v > 0, v < 1 else {
+            throw Invalid(description: "expected a number strictly between 0 and 1")
+        }
+        return v
+    }
+
     static func choice(_ names: [String]) -> @Sendable (String) throws -> String {
         { text in
             guard names.contains(text) else {

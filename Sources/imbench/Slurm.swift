@@ -122,7 +122,8 @@ struct SlurmCommand: ParsableCommand {
     func writeScripts() throws {
         let configPath = configs[0]
         // Validate everything before writing anything.
-        let cfg = try SweepConfig.load(path: configPath)
+        var cfg = try SweepConfig.load(path: configPath)
+        try cfg.resolveData(path: configPath)
         let configText = try String(contentsOfFile: configPath, encoding: .utf8)
         let jobs = SweepPlan.jobs(for: cfg)
         let n = arraySize ?? min(jobs.count, Self.defaultArrayCap)
@@ -138,13 +139,20 @@ struct SlurmCommand: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw SlurmError("--imbench: \(binary) is not an executable file")
         }
-        guard let kind = DatasetKind(rawValue: cfg.dataset) else {
-            throw SlurmError("\(configPath): unknown dataset '\(cfg.dataset)'")
+        let data: String
+        if let spec = cfg.data {
+            guard dataDir == nil else { throw SlurmError("--data-dir applies to built-in datasets; \(configPath) names its own data (dataset.path)") }
+            if allowMismatch { throw ValidationError("--allow-mismatch applies to built-in datasets; \(configPath) names its own data (dataset.path)") }
+            data = spec.path
+        } else {
+            guard let kind = DatasetKind(rawValue: cfg.dataset) else {
+                throw SlurmError("\(configPath): unknown dataset '\(cfg.dataset)'")
+            }
+            data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
+            let check = try checkData(kind, directory: data, allowMismatch: allowMismatch)
+            if check.result != "official" { printError("data check: \(check.result): \(check.detail)") }
         }
-        let data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
         try Self.checkScriptPath(data, label: "--data-dir")
-        let check = try checkData(kind, directory: data, allowMismatch: allowMismatch)
-        if check.result != "official" { printError("data check: \(check.result): \(check.detail)") }
 
         let slurmDir = output.map { URL(fileURLWithPath: normalize(absolute($0))).deletingLastPathComponent().path }
             ?? resultsDir + "/slurm"
@@ -349,10 +357,12 @@ struct SlurmCommand: ParsableCommand {
         var classes: Int
         var batch: Int
 
-        init(_ cfg: SweepConfig) {
-            let kind = DatasetKind(rawValue: cfg.dataset)!
+        /// nil for a config of the user's own data, whose shape and classes are known only
+        /// from its files.
+        init?(_ cfg: SweepConfig) {
+            guard cfg.data == nil, let kind = DatasetKind(rawValue: cfg.dataset) else { return nil }
             model = cfg.model; dataset = kind.rawValue; batch = cfg.batchSize
-            channels = kind.imageShape.channels; size = kind.imageShape.height; classes = kind.classCount
+            channels = kind.imageShape.channels; size = kind.imageShape.height; classes = kind.expectedClassCount
         }
 
         static func == (a: Workload, b: Workload) -> Bool { a.key == b.key }
@@ -386,11 +396,13 @@ struct SlurmCommand: ParsableCommand {
         return free.max() ?? 0
     }
 
-    /// --seconds-per-10k is one figure, so it needs the configs to share one workload.
-    func checkGivenSecondsApply(_ workloads: Set<Workload>) throws {
-        if secondsPer10k != nil && workloads.count > 1 {
+    /// --seconds-per-10k is one figure, so it needs the configs to share one workload (a
+    /// config of the user's own data counts as a workload of its own).
+    func checkGivenSecondsApply(_ workloads: Set<Workload>, ownData: [String]) throws {
+        let texts = workloads.sorted().map(\.text) + ownData.map { "the own data of \($0)" }
+        if secondsPer10k != nil && texts.count > 1 {
             throw ValidationError("--seconds-per-10k is the time of one workload, but the configs train "
-                                  + workloads.sorted().map(\.text).joined(separator: "; ")
+                                  + texts.joined(separator: "; ")
                                   + "; give configs of one workload, or leave it out to measure each")
         }
     }
@@ -399,11 +411,19 @@ struct SlurmCommand: ParsableCommand {
         let ks = try nodeCounts()
         var loaded: [(path: String, config: SweepConfig, jobs: [JobConfig])] = []
         for path in configs {
-            let cfg = try SweepConfig.load(path: path)
+            var cfg = try SweepConfig.load(path: path)
+            try cfg.resolveData(path: path)
             loaded.append((path, cfg, SweepPlan.jobs(for: cfg)))
         }
-        let workloads = Set(loaded.map { Workload($0.config) })
-        try checkGivenSecondsApply(workloads)
+        let ownData = loaded.filter { Workload($0.config) == nil }
+        if let own = ownData.first, secondsPer10k == nil || (phase2Fraction == nil && own.jobs.contains(where: \.twoPhase)) {
+            throw ValidationError("\(own.path) trains on its own data, whose input shape and classes only its files "
+                                  + "tell: give --seconds-per-10k (the `10,000 iterations in N s` of imbench bench "
+                                  + "--model \(own.config.model) --size S --classes K --batch \(own.config.batchSize) --threads 1)"
+                                  + (own.jobs.contains(where: \.twoPhase) ? " and --phase2-fraction" : ""))
+        }
+        let workloads = Set(loaded.compactMap { Workload($0.config) })
+        try checkGivenSecondsApply(workloads, ownData: ownData.map(\.path))
         var seconds: [Workload: Double] = [:], fractions: [Workload: Double] = [:]
         var secondsNotes: [String] = [], fractionNotes: [String] = []
         for w in workloads.sorted() {
@@ -467,7 +487,8 @@ struct SlurmCommand: ParsableCommand {
         print(rule)
         for (path, cfg, jobs) in loaded {
             let w = Workload(cfg)
-            let s = seconds[w]!, f = fractions[w]!
+            let s = w.flatMap { seconds[$0] } ?? secondsPer10k!
+            let f = w.flatMap { fractions[$0] } ?? phase2Fraction ?? 1.0 / 3
             let network = s * Double(cfg.iterations) / 10_000
             let costs = jobCosts(jobs, config: cfg, secondsPer10k: s, phase2: f, overhead: overhead)
             let twoPhase = jobs.filter(\.twoPhase).count

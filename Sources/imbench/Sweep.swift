@@ -61,7 +61,8 @@ struct Sweep: ParsableCommand {
     }
 
     func run() throws {
-        let cfg = try SweepConfig.load(path: config)
+        var cfg = try SweepConfig.load(path: config)
+        try cfg.resolveData(path: config)
         let plan = SweepPlan.jobs(for: cfg)
         guard !plan.isEmpty else { throw ValidationError("\(config): the grid has no jobs") }
         var all = plan
@@ -71,20 +72,44 @@ struct Sweep: ParsableCommand {
         }
         let layout = SweepLayout(root: absolute(out))
         if dryRun { return try listJobs(cfg, all, layout: layout) }
-        let kind = DatasetKind(rawValue: cfg.dataset)!
-        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-        let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
-        _ = try loadDataset(kind: kind, directory: location.directory)   // fail early on bad files
+        let directory: String, found: String, display: String
+        var check: DataCheck?
+        if let spec = cfg.data {
+            guard dataDir == nil else {
+                throw ValidationError("--data-dir applies to built-in datasets; \(config) names its own data (dataset.path)")
+            }
+            if allowMismatch {
+                throw ValidationError("--allow-mismatch applies to built-in datasets; \(config) names its own data (dataset.path)")
+            }
+            (directory, found, display) = (spec.path, "\(spec.path) (\(spec.format))", cfg.dataset)
+        } else {
+            let kind = DatasetKind(rawValue: cfg.dataset)!
+            let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+            check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
+            (directory, found, display) = (location.directory, location.description, kind.displayName)
+        }
+        // Fail early on bad files, and check the grid against the data's real classes.
+        let splits = try loadSplits(for: plan[0], directory: directory)
+        if cfg.data != nil {
+            let n = splits.trainImages.classCount
+            let nMax = cfg.maxPerClass ?? splits.trainImages.classCounts().max() ?? 0
+            for profile in cfg.profiles() {
+                do { _ = try profile.classCounts(classes: n, nMax: nMax) } catch {
+                    throw ValidationError("\(config): \(profile) does not fit \(cfg.dataset) (\(n) classes): \(error)")
+                }
+            }
+        }
         try layout.create()
         for note in try ConfigClaim.claim(layout, config: cfg, text: try String(contentsOfFile: config, encoding: .utf8),
                                           force: force) {
             printError(note)
         }
-        printError("\(cfg.name): \(kind.displayName) from \(location.description); data check: \(check.result)")
+        printError("\(cfg.name): \(display) from \(found)" + (check.map { "; data check: \($0.result)" } ?? ""))
+        if let summary = splits.sources?.summary { printError(summary) }
         let runner = SweepRunner(
             layout: layout,
             options: .init(parallelJobs: parallel, threadsPerJob: perJob,
-                           dataDirectory: location.directory, executable: selfExecutable(),
+                           dataDirectory: directory, executable: selfExecutable(),
                            curveEvery: cfg.curveEvery, curveTestLimit: cfg.curveTestLimit,
                            interactive: isatty(STDERR_FILENO) == 1,
                            keepOtherEngines: keepOtherEngines, dataCheck: check),
@@ -104,8 +129,7 @@ struct Sweep: ParsableCommand {
     /// --dry-run: one line per job (its id, and its state when it has a record), then
     /// "N jobs"; what a real run would do goes to standard error.
     func listJobs(_ cfg: SweepConfig, _ jobs: [JobConfig], layout: SweepLayout) throws {
-        if dataDir != nil || allowMismatch {
-            let kind = DatasetKind(rawValue: cfg.dataset)!
+        if (dataDir != nil || allowMismatch), let kind = DatasetKind(rawValue: cfg.dataset) {
             let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
             let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
             printError("data: \(kind.displayName) from \(location.description); data check: \(check.result): \(check.detail)")

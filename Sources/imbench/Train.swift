@@ -23,14 +23,46 @@ struct Train: ParsableCommand {
         --cifar-label needs --dataset cifar100. --output's directory is checked before \
         training starts.
 
-        The data files are checked against the dataset manifests (datasets/*.json) by \
-        content: files that are another dataset's (MNIST's given as Fashion-MNIST, say) are \
-        refused unless --allow-mismatch; the record says what was found.
+        The data files of a built-in dataset are checked against the dataset manifests \
+        (datasets/*.json) by content: files that are another dataset's (MNIST's given as \
+        Fashion-MNIST, say) are refused unless --allow-mismatch; the record says what was \
+        found.
+
+        Your own data: --data PATH (an .npz file, a folder of class folders, a CSV list; \
+        --format when it cannot be guessed), with --size, --channels, --test-fraction and \
+        --validation-fraction, which apply to --data only; every other option works as for \
+        the built-in datasets. Formats:
+        \(DatasetReaders.help)
         """)
 
-    @Option(help: "mnist, fashion-mnist, cifar10 or cifar100.",
+    @Option(help: "Built-in dataset: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")) (default fashion-mnist).",
             transform: OptionValue.choice(DatasetKind.allCases.map(\.rawValue)))
-    var dataset: String = "fashion-mnist"
+    var dataset: String?
+    @Option(help: "Your own data: an .npz file, an image folder or a CSV list (instead of --dataset).")
+    var data: String?
+    @Option(help: "Format of --data: \(DatasetReaders.names.joined(separator: ", ")) (default: guessed from the path).",
+            transform: OptionValue.choice(DatasetReaders.names))
+    var format: String?
+    @Option(name: .customLong("name"), help: "Name of the --data dataset in the record (default: the file or folder name).")
+    var dataName: String?
+    @Option(parsing: .upToNextOption, help: "Resize every --data image to H W (or one number for square), 1 to 4096 each: area down, bilinear up.",
+            transform: OptionValue.integer(1...4096))
+    var size: [Int] = []
+    @Option(parsing: .unconditional, help: "Convert every --data image to 1 (grey) or 3 (RGB) channels.",
+            transform: { text in
+                guard text == "1" || text == "3" else { throw OptionValue.Invalid(description: "expected 1 or 3") }
+                return Int(text)!
+            })
+    var channels: Int?
+    @Option(parsing: .unconditional, help: "For --data without a test split: stratified fraction held out as the test set (0 to 1, exclusive).",
+            transform: OptionValue.fraction)
+    var testFraction: Double?
+    @Option(parsing: .unconditional, help: "Stratified fraction of the --data training set held out as a validation set (0 to 1, exclusive).",
+            transform: OptionValue.fraction)
+    var validationFraction: Double?
+    @Option(parsing: .unconditional, help: "Seed of the --data test and validation splits (0 to 2^64-1; default 0).",
+            transform: OptionValue.seed)
+    var splitSeed: UInt64?
     @Option(help: "Network: lenet5, allcnn or resnet10.", transform: OptionValue.choice(Models.known.sorted()))
     var model: String = "lenet5"
     @Option(help: "CIFAR-100 label: fine (100 classes, the default) or coarse (20 superclasses).",
@@ -122,6 +154,19 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         _ = try resolvedProfile()
+        if data != nil {
+            if dataset != nil { throw ValidationError("give either --dataset (a built-in dataset) or --data (your own), not both") }
+            if dataDir != nil { throw ValidationError("--data-dir applies to built-in datasets; --data names the data itself") }
+            if allowMismatch { throw ValidationError("--allow-mismatch applies to built-in datasets, whose files are checked against their manifests") }
+            if size.count > 2 { throw ValidationError("--size takes H W, or one number for square images") }
+        } else {
+            let given: [(String, Bool)] = [("--format", format != nil), ("--name", dataName != nil), ("--size", !size.isEmpty),
+                                           ("--channels", channels != nil), ("--test-fraction", testFraction != nil),
+                                           ("--validation-fraction", validationFraction != nil), ("--split-seed", splitSeed != nil)]
+            if let option = given.first(where: { $0.1 }) {
+                throw ValidationError("\(option.0) applies to --data (your own data) only")
+            }
+        }
         let resampling = sampler == "ROS" || sampler == "RUS"
         if samplerRatio != nil && !resampling {
             throw ValidationError("--sampler-ratio applies to --sampler ROS or RUS (partial resampling), not to --sampler \(sampler)")
@@ -130,7 +175,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--two-phase fine-tunes after --sampler ROS or RUS; add one of them (--sampler is \(sampler))")
         }
         if cifarLabel != nil && dataset != DatasetKind.cifar100.rawValue {
-            throw ValidationError("--cifar-label applies to --dataset cifar100 only (\(dataset) has one label per image)")
+            throw ValidationError("--cifar-label applies to --dataset cifar100 only (\(dataset ?? data.map { "--data \($0)" } ?? "fashion-mnist") has one label per image)")
         }
         if curveEvery > iterations {
             throw ValidationError("--curve-every \(curveEvery) is longer than the run (--iterations \(iterations)), "
@@ -141,12 +186,25 @@ struct Train: ParsableCommand {
 
     func run() throws {
         Parallel.configure(threads: threads)
-        let kind = DatasetKind(rawValue: dataset)!
+        var spec: DataSpec?
+        var datasetName = dataset ?? DatasetKind.fashionMNIST.rawValue
+        if let data {
+            let user = UserDataset(format: format, path: data, name: dataName, height: size.first,
+                                   width: size.count == 2 ? size[1] : size.first, channels: channels,
+                                   testFraction: testFraction, validationFraction: validationFraction,
+                                   splitSeed: splitSeed ?? 0)
+            spec = try user.resolvedSpec()
+            datasetName = dataName ?? UserDataset.defaultName(data)
+            if DatasetKind(rawValue: datasetName) != nil {
+                throw ValidationError("--name: '\(datasetName)' is a built-in dataset's name; choose another (records tell datasets apart by name)")
+            }
+        }
+        let kind = DatasetKind(rawValue: datasetName)
         let cap = try BaseSet.parseMaxPerClass(maxPerClass)
         let defaults = ModelDefaults.forModel(model, iterations: iterations, batch: batch)
         let label = CIFARLabel(rawValue: cifarLabel ?? CIFARLabel.fine.rawValue)!
         let config = JobConfig(
-            dataset: kind.rawValue, model: model,
+            dataset: datasetName, model: model,
             profile: try resolvedProfile(),
             minorityRule: minority ?? MinorityRule.random.rawValue, sampler: sampler, samplerRatio: samplerRatio,
             twoPhase: twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
@@ -156,21 +214,29 @@ struct Train: ParsableCommand {
             weightDecay: defaults.weightDecay, threads: threads,
             preprocessing: preprocess ?? defaults.preprocessing,
             augmentation: augment ?? defaults.augmentation,
-            label: label.recordedName)
+            label: label.recordedName, data: spec)
         try Experiment.validate(config)
-        // The profile's class counts, checked before the data is read.
-        let nMax = cap ?? kind.protocolMaxPerClass ?? 5_000
-        do { _ = try Experiment.profile(of: config).classCounts(classes: kind.classCount, nMax: nMax) } catch {
-            throw ValidationError("--rho/--mu: \(error)")
+        let directory: String, found: String, display: String
+        var check: DataCheck?
+        if let spec {
+            (directory, found, display) = (spec.path, "\(spec.path) (\(spec.format))", datasetName)
+        } else {
+            let kind = kind!
+            // The profile's class counts, checked before the data is read.
+            let nMax = cap ?? kind.protocolMaxPerClass ?? 5_000
+            do { _ = try Experiment.profile(of: config).classCounts(classes: kind.expectedClassCount, nMax: nMax) } catch {
+                throw ValidationError("--rho/--mu: \(error)")
+            }
+            let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+            check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
+            (directory, found, display) = (location.directory, location.description, kind.displayName)
         }
-        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-        let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
         let loadStart = Date()
-        let splits = try loadDataset(kind: kind, directory: location.directory, cifarLabel: label)
+        let splits = try loadSplits(for: config, directory: directory)
         if !quiet {
-            printError(String(format: "%@ from %@ (%.1fs)", kind.displayName, location.description,
+            printError(String(format: "%@ from %@ (%.1fs)", display, found,
                               Date().timeIntervalSince(loadStart)))
-            printError("data check: \(check.result): \(check.detail)")
+            if let check { printError("data check: \(check.result): \(check.detail)") }
             printError(splits.sources?.summary ?? "\(splits.train.count) training and \(splits.test.count) test images")
         }
         let line = ProgressLine(enabled: !quiet)
