@@ -41,6 +41,14 @@ final class TrainOptionTests: XCTestCase {
             (["--sampler", "ros"], ["--sampler", "did you mean 'ROS'"]),
             (["--output", "/nonexistent-imbench-dir/run.json"], ["--output", "/nonexistent-imbench-dir", "does not exist"]),
             (["--output", NSTemporaryDirectory()], ["--output", "is a directory"]),
+            // Own data's options.
+            (["--size", "32"], ["--size", "applies to --data"]),
+            (["--test-fraction", "0.2"], ["--test-fraction", "applies to --data"]),
+            (["--data", "x.npz", "--dataset", "mnist"], ["--dataset", "--data", "not both"]),
+            (["--data", "x.npz", "--allow-mismatch"], ["--allow-mismatch", "built-in"]),
+            (["--data", "x.npz", "--channels", "2"], ["--channels", "1 or 3"]),
+            (["--data", "x.npz", "--test-fraction", "1"], ["--test-fraction", "strictly between 0 and 1"]),
+            (["--data", "x.npz", "--size", "0"], ["--size", "from 1 to 4096"]),
         ]
         for (args, words) in cases {
             let r = try CLI.run(["train"] + args)
