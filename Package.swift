@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "ImbalanceKernels", targets: ["ImbalanceKernels"]),
         .library(name: "ImbalanceNN", targets: ["ImbalanceNN"]),
         .library(name: "ImbalanceRandom", targets: ["ImbalanceRandom"]),
+        // The naive references the test suite checks kernels against; the kernel benchmarks
+        // check against the same ones before they time anything.
+        .library(name: "ImbalanceReferences", targets: ["ImbalanceReferences"]),
         .library(name: "ImbalanceBench", targets: [
             "ImbalanceNN", "ImbalanceData", "ImbalancePreprocessing", "ImbalanceMetrics",
             "ImbalanceTraining",
@@ -36,8 +39,11 @@ let package = Package(
         .target(name: "ImbalanceRecords"),
         // Seeded, splittable random streams shared by data selection and training.
         .target(name: "ImbalanceRandom"),
-        // Raw-pointer compute kernels (im2col, GEMM, pooling) and their naive references.
+        // Raw-pointer compute kernels (im2col, GEMM, pooling, Winograd transforms).
         .target(name: "ImbalanceKernels", dependencies: ["CBLAS"], swiftSettings: optimise),
+        // Test support: naive Double references (convolution passes, max pooling, im2col,
+        // GEMM entries), sharing no code with the engine.
+        .target(name: "ImbalanceReferences"),
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
@@ -72,7 +78,10 @@ let package = Package(
                               .product(name: "Yams", package: "Yams"),
                           ]),
 
-        .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"]),
+        .testTarget(name: "ImbalanceNNTests",
+                    dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceReferences"]),
+        .testTarget(name: "ImbalanceReferencesTests",
+                    dependencies: ["ImbalanceReferences", "ImbalanceRandom"]),
         .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"]),
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],

@@ -1,3 +1,5 @@
+import ImbalanceReferences
+
 /// One convolution layer of the study's networks at the batch size it is benchmarked with.
 ///
 /// The catalogue lists each distinct shape once: a shape that a network repeats (All-CNN's
@@ -37,6 +39,12 @@ public struct ConvShape: Sendable, Hashable, Codable {
 
     public var id: String { "\(network).\(layer).b\(batch)" }
 
+    /// The dimensions the naive references take.
+    public var reference: Reference.ConvolutionShape {
+        Reference.ConvolutionShape(inputChannels: inputChannels, filters: filters, kernel: kernel,
+                                   stride: stride, padding: padding, height: height, width: width)
+    }
+
     /// The same layer at another batch size.
     public func with(batch: Int) -> ConvShape {
         ConvShape(network, layer, inputChannels, filters, kernel: kernel, stride: stride,
@@ -74,6 +82,11 @@ public struct PoolShape: Sendable, Hashable, Codable {
     public var inputCount: Int { batch * channels * height * width }
     public var outputCount: Int { batch * channels * outHeight * outWidth }
     public var id: String { "\(network).\(layer).b\(batch)" }
+    /// The dimensions the naive references take.
+    public var reference: Reference.PoolShape {
+        Reference.PoolShape(batch: batch, channels: channels, height: height, width: width,
+                            kernel: kernel, stride: stride)
+    }
     public var description: String {
         "\(channels)×\(height)×\(width) \(kernel)×\(kernel)/\(stride) → "
             + "\(channels)×\(outHeight)×\(outWidth), N=\(batch)"
@@ -93,6 +106,10 @@ public struct GemmShape: Sendable, Hashable, Codable {
     }
 
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    /// The dimensions the naive references take.
+    public var reference: Reference.GemmShape {
+        Reference.GemmShape(m: m, n: n, k: k, transA: transA, transB: transB)
+    }
     public var id: String { "sgemm.\(transA ? "T" : "N")\(transB ? "T" : "N").\(m)x\(n)x\(k)" }
     public var description: String {
         "\(transA ? "Aᵀ" : "A")·\(transB ? "Bᵀ" : "B") m=\(m) n=\(n) k=\(k)"
