@@ -165,9 +165,9 @@ final class ConvolutionReferenceTests: XCTestCase {
     /// Bands against whole images on the same layer: the output and the bias gradient
     /// bit for bit, the other gradients (other GEMM shapes) to fp32 rounding.
     ///
-    /// The output's bits are the same only if the GEMM gives each output element the same
-    /// bits whatever the number of columns it is asked for; OpenBLAS does not on every CPU
-    /// (the known failure of issue 16, which the engine's own fixed-order GEMM removes).
+    /// The output's bits are the same because the engine's GEMM computes each output
+    /// element as one chain of fused multiply-adds over k, whatever the number of columns
+    /// it is asked for (a band's GEMM has fewer columns, the same k).
     func testBandsMatchWholeImages() {
         for (stride, pad) in [(1, 1), (2, 1), (1, 0)] {
             var tuning = ConvolutionTuning(columnBudget: 1, minimumColumns: 1,
