@@ -24,9 +24,10 @@ public struct ConvolutionTuning: Sendable, Equatable {
     /// batched until a GEMM is this wide, whatever the budget.
     public var minimumColumns = 64
     /// The same floor for layers whose weights reach `ConvolutionPlan.largeWeights` floats
-    /// (1 MiB, the L2): OpenBLAS packs the whole weight matrix at every call, which a wider
+    /// (1 MiB, the L2): OpenBLAS packed the whole weight matrix at every call, which a wider
     /// GEMM amortises. ResNet-10's 8x8 and 4x4 blocks: 59 -> 60-63 images/s on 1 thread
-    /// (`imbench bench --model resnet10 --minimum-columns 128`, alternating with 64).
+    /// (engine 0.4.0 on OpenBLAS, `imbench bench --model resnet10 --minimum-columns 128`,
+    /// alternating with 64).
     public var largeWeightColumns = 128
     /// Upper bound, in floats, on the column matrix of one band of output rows, for images
     /// whose whole column matrix exceeds it: such an image is unfolded and multiplied band
