@@ -42,7 +42,8 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("m")]),
         // SHA-256 and MD5 (streaming, checked against the standards' vectors): data-file
         // digests in records, record digests, dataset verification.
-        .target(name: "ImbalanceDigest"),
+        .target(name: "CSHA256"),
+        .target(name: "ImbalanceDigest", dependencies: ["CSHA256"]),
         // The run-record schema shared by training, sweeps and reports.
         .target(name: "ImbalanceRecords", dependencies: ["ImbalanceDigest"]),
         // Seeded, splittable random streams shared by data selection and training.

@@ -11,35 +11,30 @@ import Glibc
 /// One recording at a time per process (a lock serialises them), so reads from worker
 /// threads inside a load are caught too; nothing is hashed while no recording runs.
 public enum DataDigests {
+    /// A mutex on the heap (a Swift global's address is not guaranteed stable for C).
+    private final class Mutex: @unchecked Sendable {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        init() { pthread_mutex_init(m, nil) }
+        func locked<T>(_ body: () throws -> T) rethrows -> T {
+            pthread_mutex_lock(m); defer { pthread_mutex_unlock(m) }
+            return try body()
+        }
+    }
+    private static let recordingLock = Mutex(), stateLock = Mutex()
     nonisolated(unsafe) private static var current: [DataFileDigest]?
-    nonisolated(unsafe) private static var recordingLock = pthread_mutex_t()
-    nonisolated(unsafe) private static var stateLock = pthread_mutex_t()
-    private static let initialised: Bool = {
-        pthread_mutex_init(&recordingLock, nil)
-        pthread_mutex_init(&stateLock, nil)
-        return true
-    }()
 
     /// Runs `body` and returns its result with the digests of the files read, in order.
     public static func recording<T>(_ body: () throws -> T) rethrows -> (T, [DataFileDigest]) {
-        _ = initialised
-        pthread_mutex_lock(&recordingLock)
-        defer { pthread_mutex_unlock(&recordingLock) }
-        pthread_mutex_lock(&stateLock); current = []; pthread_mutex_unlock(&stateLock)
-        defer { pthread_mutex_lock(&stateLock); current = nil; pthread_mutex_unlock(&stateLock) }
-        let value = try body()
-        pthread_mutex_lock(&stateLock)
-        let files = current ?? []
-        pthread_mutex_unlock(&stateLock)
-        return (value, files)
+        try recordingLock.locked {
+            stateLock.locked { current = [] }
+            defer { stateLock.locked { current = nil } }
+            let value = try body()
+            return (value, stateLock.locked { current ?? [] })
+        }
     }
 
     /// Whether a recording runs (readers may skip preparing what `note` needs otherwise).
-    public static var isRecording: Bool {
-        _ = initialised
-        pthread_mutex_lock(&stateLock); defer { pthread_mutex_unlock(&stateLock) }
-        return current != nil
-    }
+    public static var isRecording: Bool { stateLock.locked { current != nil } }
 
     /// Records the parsed content of `path` (hashed now, only while a recording runs).
     public static func note(path: String, content: [UInt8], compressed: Bool) {
@@ -48,8 +43,6 @@ public enum DataDigests {
         h.update(content)
         let digest = DataFileDigest(path: path, bytes: content.count, sha256: h.hexDigest(),
                                     compressed: compressed)
-        pthread_mutex_lock(&stateLock)
-        current?.append(digest)
-        pthread_mutex_unlock(&stateLock)
+        stateLock.locked { current?.append(digest) }
     }
 }

@@ -46,12 +46,15 @@ public struct RunRecord: Codable, Sendable, Equatable {
     }
 
     /// The record with the fields that describe the run rather than its result taken out:
-    /// timings zeroed, provenance removed. Two runs of one config and seed on any x86-64
-    /// machine with AVX2 and FMA give equal values (the reproducibility guarantee).
+    /// timings zeroed, provenance removed, the data directory (where this machine keeps
+    /// the files; their digests are in the provenance) emptied. Two runs of one config and
+    /// seed on any x86-64 machine with AVX2 and FMA give equal values (the reproducibility
+    /// guarantee).
     public var withoutMachineFields: RunRecord {
         var r = self
         r.timings = Timings(wallSeconds: 0, trainSeconds: 0, imagesPerSecond: 0)
         r.provenance = nil
+        r.data.dataDirectory = ""
         return r
     }
 

@@ -39,6 +39,8 @@ struct Bench: ParsableCommand {
     var minimumColumns: Int?
     @Flag(help: ArgumentHelp("Run every convolution and the max pooling after it as two layers, not fused (to measure what fusion gains).", visibility: .hidden))
     var noFusedPooling = false
+    @Option(help: ArgumentHelp("Force the engine GEMM's path: avx512, avx2 or scalar (all give the same bits; to measure each).", visibility: .hidden))
+    var gemmPath: String?
     @Option(help: "Write the results as JSON here.") var output: String?
 
     struct Result: Codable {
@@ -72,6 +74,14 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         Parallel.configure(threads: threads)
+        if let gemmPath {
+            guard let path = BLAS.Path.allCases.first(where: { $0.description == gemmPath }) else {
+                throw ValidationError("--gemm-path: unknown path '\(gemmPath)' (expected avx512, avx2 or scalar)")
+            }
+            guard BLAS.force(path) else {
+                throw ValidationError("--gemm-path \(gemmPath): this CPU does not support it (best: \(BLAS.supportedPath))")
+            }
+        }
         let classes = 10
         let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
         let tuning = try convolutionTuning()
