@@ -59,7 +59,7 @@ public enum Reference {
     }
 
     /// One row-major GEMM, C (m x n) = op(A) (m x k) * op(B) (k x n).
-    public struct GemmShape: Sendable, Hashable {
+    public struct GemmShape: Sendable, Hashable, Codable {
         public let m: Int
         public let n: Int
         public let k: Int

@@ -283,8 +283,7 @@ func sampledGemmCheck(_ id: String, _ what: String, _ g: GemmShape,
     var got: [Float] = [], want: [Double] = []
     for (i, j) in positions {
         got.append(c[i * ldc + j])
-        want.append(Reference.gemmEntry(g.reference, a: a, lda: lda, b: b, ldb: ldb, row: i,
-                                        column: j))
+        want.append(Reference.gemmEntry(g, a: a, lda: lda, b: b, ldb: ldb, row: i, column: j))
     }
     return try got.withUnsafeBufferPointer {
         try check(id, "\(what) (\(g.description))", coverage: "\(positions.count) entries",
