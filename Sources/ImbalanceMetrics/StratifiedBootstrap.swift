@@ -103,13 +103,24 @@ public struct StratifiedBootstrap {
         var aucValues: [Double] = []
         aucValues.reserveCapacity(resamples)
         var decisionValues = Array(repeating: (acc: [Double](), bacc: [Double](), mcc: [Double]()), count: decisions.count)
-        var confusion = Array(repeating: Array(repeating: 0, count: k), count: k)
+        // Flat confusion (true * K + predicted) and, per decision set, each sample's cell.
+        var flat = [Int](repeating: 0, count: k * k)
+        let cells = decisions.map { d in zip(labels, d).map { $0 * k + $1 } }
         for _ in 0..<resamples {
             drawWeights(into: &weights, using: &generator)
             if let auc = weightedMultiClassAUC(weights) { aucValues.append(auc) }
-            for (j, d) in decisions.enumerated() {
-                for t in 0..<k { for p in 0..<k { confusion[t][p] = 0 } }
-                for i in 0..<n where weights[i] > 0 { confusion[labels[i]][d[i]] += weights[i] }
+            for j in decisions.indices {
+                flat.withUnsafeMutableBufferPointer { c in
+                    weights.withUnsafeBufferPointer { w in
+                        cells[j].withUnsafeBufferPointer { cell in
+                            for i in 0..<k * k { c[i] = 0 }
+                            for i in 0..<n { c[cell[i]] += w[i] }
+                        }
+                    }
+                }
+                var confusion = [[Int]]()
+                confusion.reserveCapacity(k)
+                for t in 0..<k { confusion.append(Array(flat[(t * k)..<((t + 1) * k)])) }
                 var correct = 0
                 for c in 0..<k { correct += confusion[c][c] }
                 decisionValues[j].acc.append(Double(correct) / Double(n))
@@ -128,9 +139,13 @@ public struct StratifiedBootstrap {
 
     /// Fills `weights` with the multiplicities of one stratified resample.
     func drawWeights<G: RandomNumberGenerator>(into weights: inout [Int], using generator: inout G) {
-        for i in weights.indices { weights[i] = 0 }
-        for m in members where !m.isEmpty {
-            for _ in 0..<m.count { weights[m[uniformIndex(below: m.count, using: &generator)]] += 1 }
+        weights.withUnsafeMutableBufferPointer { w in
+            for i in w.indices { w[i] = 0 }
+            for m in members where !m.isEmpty {
+                m.withUnsafeBufferPointer { mb in
+                    for _ in 0..<mb.count { w[mb[uniformIndex(below: mb.count, using: &generator)]] += 1 }
+                }
+            }
         }
     }
 
@@ -160,15 +175,24 @@ public struct StratifiedBootstrap {
             order[k].withUnsafeBufferPointer { o in
                 labels.withUnsafeBufferPointer { y in
                     weights.withUnsafeBufferPointer { w in
-                        for end in groupEnds[k] {
-                            var gp = 0, gn = 0
-                            for j in start..<Int(end) {
-                                let i = Int(o[j])
-                                if y[i] == k { gp += w[i] } else { gn += w[i] }
+                        groupEnds[k].withUnsafeBufferPointer { ends in
+                            for end in ends {
+                                let e = Int(end)
+                                if e == start + 1 {
+                                    // A group of one sample, the common case for softmax scores.
+                                    let i = Int(o[start])
+                                    if y[i] == k { twiceU += w[i] * 2 * negativesBelow } else { negativesBelow += w[i] }
+                                } else {
+                                    var gp = 0, gn = 0
+                                    for j in start..<e {
+                                        let i = Int(o[j])
+                                        if y[i] == k { gp += w[i] } else { gn += w[i] }
+                                    }
+                                    twiceU += gp * (2 * negativesBelow + gn)
+                                    negativesBelow += gn
+                                }
+                                start = e
                             }
-                            twiceU += gp * (2 * negativesBelow + gn)
-                            negativesBelow += gn
-                            start = Int(end)
                         }
                     }
                 }

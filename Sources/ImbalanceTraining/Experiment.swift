@@ -19,8 +19,10 @@ public enum Experiment {
     public static func seeds(for config: JobConfig) -> [String: UInt64] {
         let rep = RandomStream.mix(config.baseSeed, "repetition-\(config.repetition)")
         var seeds: [String: UInt64] = ["repetition": rep]
+        // "bootstrap" resamples the test set for the metrics' intervals (schema 2); it is
+        // derived like the others and touches no training stream.
         for purpose in ["subset", "imbalance", "sampler", "init", "order", "dropout",
-                        "order-phase2", "dropout-phase2"] {
+                        "order-phase2", "dropout-phase2", "bootstrap"] {
             seeds[purpose] = RandomStream.mix(rep, purpose)
         }
         // Only jobs that augment get (and record) augmentation streams.
@@ -83,10 +85,32 @@ public enum Experiment {
         public var training: TrainingProgress
     }
 
+    /// What a job produces: its record and, when asked for, its test-set scores.
+    public struct Output: Sendable {
+        public var record: RunRecord
+        /// The softmax outputs behind the record's metrics (`keepScores`), for the
+        /// `ID.scores` sidecar.
+        public var scores: ScoreFile?
+    }
+
     /// Runs `config` on already-loaded data and returns its record.
     public static func run(_ config: JobConfig, id: String, splits: DatasetSplits,
                            curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                           bootstrap: MethodEvaluation.BootstrapSettings = .init(),
                            progress: ((Progress) -> Void)? = nil) throws -> RunRecord {
+        try runKeepingScores(config, id: id, splits: splits, curveInterval: curveInterval,
+                             curveTestLimit: curveTestLimit, bootstrap: bootstrap, keepScores: false,
+                             progress: progress).record
+    }
+
+    /// Runs `config` and returns its record and, with `keepScores`, the test-set scores.
+    /// `bootstrap.resamples` = 0 skips the intervals. Neither option touches training: the
+    /// record's metrics, curves and seeds are the same either way except for the intervals.
+    public static func runKeepingScores(_ config: JobConfig, id: String, splits: DatasetSplits,
+                                        curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                                        bootstrap: MethodEvaluation.BootstrapSettings = .init(),
+                                        keepScores: Bool,
+                                        progress: ((Progress) -> Void)? = nil) throws -> Output {
         try validate(config)
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let seeds = seeds(for: config)
@@ -178,6 +202,19 @@ public enum Experiment {
         let name = methodName(sampler: config.sampler)
         let priors = try ImbalanceMetrics.priors(fromCounts: imbalanced.classCounts)
 
+        var scoreSets: [ScoreFile.ScoreSet] = []
+        var metricSeconds = 0.0
+        func evaluateMethods(_ scores: [Float], phase: String, _ methods: [MethodEvaluation.Method]) throws {
+            let t = DispatchTime.now().uptimeNanoseconds
+            let out = try MethodEvaluation.evaluate(
+                scores: scores, labels: test.labels, classCount: k, methods: methods, priors: priors,
+                minorityClasses: imbalanced.minorityClasses, bootstrap: bootstrap,
+                seed: seeds[bootstrap.seedKey] ?? RandomStream.mix(seeds["repetition"]!, bootstrap.seedKey))
+            results.merge(out) { a, _ in a }
+            metricSeconds += seconds(since: t)
+            if keepScores { scoreSets.append(.init(phase: phase, methods: methods.map(\.name), scores: scores)) }
+        }
+
         if let at = phase1.divergedAt {
             status = "diverged"
             divergence = Divergence(phase: "phase1", iteration: at,
@@ -186,12 +223,11 @@ public enum Experiment {
             let t = DispatchTime.now().uptimeNanoseconds
             let scores = trainer.predict(inputs.test)
             evaluationSeconds += seconds(since: t)
-            results[name] = try MetricSet(evaluate(scores: scores, labels: test.labels, classCount: k))
+            var methods = [MethodEvaluation.Method(name: name, thresholded: false)]
             if config.sampler != "class-weighted" {
-                results[name + "+thresholding"] = try MetricSet(
-                    evaluate(scores: scores, labels: test.labels, classCount: k,
-                             thresholdingPriors: priors))
+                methods.append(.init(name: name + "+thresholding", thresholded: true))
             }
+            try evaluateMethods(scores, phase: "phase1", methods)
             if config.twoPhase && (config.sampler == "ROS" || config.sampler == "RUS") {
                 // Phase 2: fine-tune only the last layer(s) on the original imbalanced set,
                 // same schedule, base rate x0.1, from the phase-1 network; momentum restarts.
@@ -219,14 +255,14 @@ public enum Experiment {
                     let t2 = DispatchTime.now().uptimeNanoseconds
                     let scores2 = trainer.predict(inputs.test)
                     evaluationSeconds += seconds(since: t2)
-                    results["two-phase-" + config.sampler] = try MetricSet(
-                        evaluate(scores: scores2, labels: test.labels, classCount: k))
+                    try evaluateMethods(scores2, phase: "phase2",
+                                        [.init(name: "two-phase-" + config.sampler, thresholded: false)])
                 }
                 network.unfreezeAll()
             }
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
-        return RunRecord(
+        let record = RunRecord(
             id: id, tool: ToolInfo(name: "imbench", version: ImbalanceBenchInfo.version),
             config: config, seeds: seeds,
             data: DataSummary(trainCounts: imbalanced.classCounts, trainedCounts: trainedCounts,
@@ -236,7 +272,11 @@ public enum Experiment {
             timings: Timings(wallSeconds: wall, trainSeconds: trainSeconds,
                              imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9),
                              preprocessingSeconds: preprocessingSeconds,
-                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds))
+                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds,
+                             metricSeconds: results.isEmpty ? nil : metricSeconds))
+        let scoreFile = keepScores && !scoreSets.isEmpty
+            ? ScoreFile(recordID: id, classCount: k, labels: test.labels, sets: scoreSets) : nil
+        return Output(record: record, scores: scoreFile)
     }
 }
 
@@ -261,14 +301,6 @@ public enum ImbalanceBenchInfo {
     /// only images whose column matrix exceeds 1 MiB (not 512 KiB); these change every
     /// network's bits.
     public static let version = "0.4.0"
-}
-
-extension MetricSet {
-    init(_ r: ClassificationReport) {
-        self.init(multiClassAUC: r.multiClassAUC ?? .nan, perClassAUC: r.perClassAUC,
-                  accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy,
-                  macroF1: r.macroF1, confusion: r.confusion)
-    }
 }
 
 extension CurvePoint {
