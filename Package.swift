@@ -85,7 +85,9 @@ let package = Package(
         .testTarget(name: "ImbalanceStatisticsTests", dependencies: ["ImbalanceStatistics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining"]),
-        .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport", "ImbalanceRandom"]),
+        .testTarget(name: "ImbalanceReportTests",
+                    dependencies: ["ImbalanceReport", "ImbalanceRandom", "ImbalanceMetrics", "ImbalanceStatistics"],
+                    resources: [.copy("Records")]),
         .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
         .testTarget(name: "ImbalanceFetchTests", dependencies: ["ImbalanceFetch"]),
     ]
