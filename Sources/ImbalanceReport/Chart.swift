@@ -33,7 +33,8 @@ struct ChartPanel {
 
 /// The y axis of a figure.
 enum YScale {
-    /// Fitted to mean ± std of the data, never past `ceiling` (1 for AUC and accuracy).
+    /// Fitted to mean ± std of the data, never past `ceiling` (1 for AUC, accuracy and
+    /// recall) nor below 0 (none of the metrics drawn can be negative).
     case linear(ceiling: Double?)
     /// For AUCs crowding near 1: positions on a log scale of 1 − value, best (highest AUC)
     /// at the top, ticks labelled with the value itself (0.99, 0.999, ...).
@@ -88,12 +89,13 @@ struct LineFigure {
             for p in points { lo = min(lo, p.mean - (p.std ?? 0)); hi = max(hi, p.mean + (p.std ?? 0)) }
             if !lo.isFinite || !hi.isFinite { lo = 0; hi = 1 }
             if let c = ceiling { hi = min(hi, c); lo = min(lo, c) }
+            lo = max(lo, 0)
             var span = hi - lo
             if span < 1e-4 { lo -= 5e-5; hi += 5e-5; span = hi - lo }
-            lo -= span * 0.06; hi += span * 0.06
+            lo = max(0, lo - span * 0.06); hi += span * 0.06
             if let c = ceiling { hi = min(hi, c) }
             let (values, decimals) = LineFigure.ticks(lo: lo, hi: hi)
-            var yMin = values.first!, yMax = values.last!
+            var yMin = max(values.first!, 0), yMax = values.last!
             if let c = ceiling, yMax > c { yMax = c }
             if yMax <= yMin { yMax = yMin + 1e-4 }
             let shown = values.filter { $0 >= yMin - 1e-12 && $0 <= yMax + 1e-12 }

@@ -156,9 +156,8 @@ extension Writer {
             let cell = agg.cell(g, p)
             for m in Methods.sorted(cell.keys) {
                 guard let c = cell[m], !c.runs.isEmpty else { continue }
-                let half = Stat(c.runs.values.compactMap { v in v.bootstrap?.multiClassAUC.map { ($0.upper - $0.lower) / 2 } })
-                let halfText = half.n > 0 ? Fmt.fixed(median(c.runs.values.compactMap { v in
-                    v.bootstrap?.multiClassAUC.map { ($0.upper - $0.lower) / 2 } }), 4) : "–"
+                let halves = c.runs.values.compactMap { v in v.bootstrap?.multiClassAUC.map { ($0.upper - $0.lower) / 2 } }
+                let halfText = halves.isEmpty ? "–" : Fmt.fixed(median(halves), 4)
                 let cols = [
                     Fmt.cell(ProfileOrder.text(p)), Fmt.cell(Methods.label(m)), "\(c.runs.count)",
                     mean(c.stat { $0.auc }), c.stat { $0.auc }.std.map { Fmt.fixed($0, 4) } ?? "–", halfText,
