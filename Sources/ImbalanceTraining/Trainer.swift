@@ -73,6 +73,10 @@ public final class Trainer {
     /// Per-class loss weights (class-weighted cross-entropy), or nil.
     public var classWeights: [Float]?
     public var progressInterval: Int = 50
+    /// Stop after this many iterations, keeping the schedule of `settings.iterations`
+    /// (`imbench reproduce --iterations`); nil runs them all.
+    public var stopAfter: Int?
+
     /// Learning-curve period in iterations (0 = none) and how many test images to use.
     public var curveInterval: Int = 0
     public var curveTestLimit: Int = 2_000
@@ -138,7 +142,8 @@ public final class Trainer {
         var it = 0
         reserve(batch: batch)
         let k = classCount
-        while it < settings.iterations {
+        let last = min(settings.iterations, stopAfter ?? settings.iterations)
+        while it < last {
             // Next batch of indices, wrapping into a freshly shuffled epoch.
             for b in 0..<batch {
                 if cursor == order.count {
