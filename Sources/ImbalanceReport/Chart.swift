@@ -150,20 +150,7 @@ struct LineFigure {
         let height = max(top + Double(rows) * LineFigure.cellHeight + 8, top + legendHeight)
         let (yMap, yTicks) = yAxis()
 
-        var o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        o += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-        o += "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-        o += "<title>\(Fmt.xml(title))</title>\n"
-        o += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"
-        var ty = 16.0
-        for line in titleLines {
-            ty += 18
-            o += "<text x=\"\(c(width / 2))\" y=\"\(c(ty - 4))\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(Fmt.xml(line))</text>\n"
-        }
-        for line in subtitleLines {
-            ty += 15
-            o += "<text x=\"\(c(width / 2))\" y=\"\(c(ty - 3))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\">\(Fmt.xml(line))</text>\n"
-        }
+        var o = svgHeader(width: width, height: height, title: title, titleLines: titleLines, subtitleLines: subtitleLines)
         for (index, panel) in panels.enumerated() {
             let ox = Double(index % cols) * LineFigure.cellWidth + LineFigure.cellLeft
             let oy = top + Double(index / cols) * LineFigure.cellHeight + LineFigure.cellTop
@@ -281,6 +268,27 @@ struct LineFigure {
     }
 }
 
+/// The start of every figure: the SVG element, its title, a white background, and the
+/// title and subtitle lines centred at the top (18 and 15 pixels a line, from y = 16).
+func svgHeader(width: Double, height: Double, title: String, titleLines: [String], subtitleLines: [String]) -> String {
+    let c = Fmt.coord
+    var o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    o += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+    o += "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+    o += "<title>\(Fmt.xml(title))</title>\n"
+    o += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"
+    var ty = 16.0
+    for line in titleLines {
+        ty += 18
+        o += "<text x=\"\(c(width / 2))\" y=\"\(c(ty - 4))\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(Fmt.xml(line))</text>\n"
+    }
+    for line in subtitleLines {
+        ty += 15
+        o += "<text x=\"\(c(width / 2))\" y=\"\(c(ty - 3))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\">\(Fmt.xml(line))</text>\n"
+    }
+    return o
+}
+
 /// Splits `text` at spaces into lines of at most `width` pixels at `charWidth` per character.
 func wrap(_ text: String, width: Double, charWidth: Double) -> [String] {
     let limit = max(10, Int(width / charWidth))
@@ -313,20 +321,7 @@ enum CDDiagram {
         let height = rowsTop + Double(max(half, sorted.count - half)) * 20 + 16
         func x(_ r: Double) -> Double { k > 1 ? left + (r - 1) / Double(k - 1) * (right - left) : (left + right) / 2 }
 
-        var o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        o += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-        o += "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-        o += "<title>\(Fmt.xml(title))</title>\n"
-        o += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"
-        var ty = 16.0
-        for line in titleLines {
-            ty += 18
-            o += "<text x=\"\(c(width / 2))\" y=\"\(c(ty - 4))\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(Fmt.xml(line))</text>\n"
-        }
-        for line in subLines {
-            ty += 15
-            o += "<text x=\"\(c(width / 2))\" y=\"\(c(ty - 3))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\">\(Fmt.xml(line))</text>\n"
-        }
+        var o = svgHeader(width: width, height: height, title: title, titleLines: titleLines, subtitleLines: subLines)
         // Axis with integer and half ticks.
         o += "<g stroke=\"#333333\" stroke-width=\"1\">\n"
         o += "<line x1=\"\(c(x(1)))\" y1=\"\(c(axisY))\" x2=\"\(c(x(Double(k))))\" y2=\"\(c(axisY))\"/>\n"
