@@ -121,13 +121,14 @@ struct LineFigure {
                 guard e > 0 else { return 1 }
                 return min(1, max(0, (b - log10(e)) / (b - t)))
             }
-            // Powers of ten inside the axis, and each end unless it sits within 0.4 decade of
-            // one (its label would overlap).
+            // Powers of ten inside the axis, and each end unless its label would come within
+            // 20 pixels of a power's.
             var decades: [Double] = []
             var d = t.rounded(.up)
             while d <= b + 1e-9 { decades.append(d); d += 1 }
             var exponents = decades
-            for end in [t, b] where !decades.contains(where: { abs($0 - end) < 0.4 }) { exponents.append(end) }
+            let minimumGap = 20 / LineFigure.plotHeight * (b - t)
+            for end in [t, b] where !decades.contains(where: { abs($0 - end) < minimumGap }) { exponents.append(end) }
             exponents.sort()
             let ticks = exponents.map { x -> (Double, String) in
                 let e = pow(10, x)

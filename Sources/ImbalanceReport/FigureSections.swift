@@ -186,7 +186,7 @@ extension Writer {
             }
             let table = Table(firstHeader: "Sampler", columns: cols, rows: rows)
             emitTable(heading: "#### \(Fmt.inline(ProfileOrder.text(p)))", table: table, thresholdingNote: false)
-            panels.append(panel("\(Self.letter(i)) \(Names.profile(p, classes: agg.classCount[g]))", table: table,
+            panels.append(panel("\(Self.letter(i)) \(ProfileOrder.text(p))", table: table,
                                 positions: Self.logPositions(sortedRatios), labels: sortedRatios.map { Fmt.number($0) }))
         }
         figure(slug: "fig7-partial-resampling",

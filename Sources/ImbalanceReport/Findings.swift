@@ -18,7 +18,7 @@ struct Findings {
         md += "Each finding of the paper, checked against these records with a paired test: runs of one repetition "
         md += "share their data draws and initial weights, so each comparison pairs them and tests the differences "
         md += "with the two-sided Wilcoxon signed-rank test, Holm-adjusted over the cells (or pairs of cells) of the "
-        md += "finding; *significantly* means Holm p < 0.05, and the paired t-test's count follows in brackets. A "
+        md += "finding; *significantly* means Holm p < 0.05, and the paired t-test's count follows in parentheses. A "
         md += "directional finding is *consistent with the paper* when at least one cell is significant in the "
         md += "paper's direction, none against it, and the means point the paper's way in more than half of the "
         md += "cells; it *differs* when at least as many cells are significant against it as for it (and at least "
