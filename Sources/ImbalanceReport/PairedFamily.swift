@@ -104,10 +104,12 @@ struct PairedFamily {
         return unit + "s"
     }
 
-    /// "significantly in 3 (Wilcoxon signed-rank, Holm p < 0.05; paired t: 4)".
-    func significanceText(direction: Int) -> String {
-        "significantly in \(significant(direction: direction)) (Wilcoxon signed-rank, Holm p < "
-            + "\(Fmt.number(Self.alpha)); paired t: \(tSignificant(direction: direction)))"
+    /// "significantly in 3 (Wilcoxon signed-rank, Holm p < 0.05; paired t: 4)", or without
+    /// naming the test again, "significantly in 3 (paired t: 4)".
+    func significanceText(direction: Int, namingTheTest: Bool = true) -> String {
+        "significantly in \(significant(direction: direction)) ("
+            + (namingTheTest ? "Wilcoxon signed-rank, Holm p < \(Fmt.number(Self.alpha)); " : "")
+            + "paired t: \(tSignificant(direction: direction)))"
     }
 
     enum Verdict: Equatable {

@@ -36,7 +36,7 @@ extension Writer {
             md += f.markdown(first: "Cell", decimals: c.metric == .auc ? 5 : 4) + "\n"
             if f.testable {
                 md += "Above in \(f.count(direction: 1)) of \(f.rows.count) cells, \(f.significanceText(direction: 1)); "
-                md += "below in \(f.count(direction: -1)), \(f.significanceText(direction: -1)).\n\n"
+                md += "below in \(f.count(direction: -1)), \(f.significanceText(direction: -1, namingTheTest: false)).\n\n"
             } else {
                 md += "Wilcoxon: \(f.untestableText(unit: "cell")).\n\n"
             }
