@@ -31,6 +31,11 @@ let package = Package(
         .target(name: "COpenBLAS"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // libjpeg-turbo (libjpeg62-turbo-dev) for JPEG images, and the C shim that turns its
+        // longjmp error reports into return codes (Swift cannot catch a longjmp).
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CJPEGDecode", dependencies: ["CJPEG"]),
 
         // The engine's own fixed-order SGEMM (AVX-512, AVX2 and scalar paths, same bits on
         // every CPU) and CPU identification. No multiply-add may be contracted behind the
@@ -50,9 +55,11 @@ let package = Package(
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
-        // File formats, dataset locations, base sets, imbalance profiles and resampling.
+        // File formats (IDX, CIFAR, NPZ, image folders, CSV lists, PNG, JPEG, ILSVRC-2012),
+        // the dataset-reader registry, dataset locations, base sets, imbalance profiles and
+        // resampling.
         .target(name: "ImbalanceData",
-                dependencies: ["CZlib", "ImbalanceRandom", "ImbalanceDigest"]),
+                dependencies: ["CZlib", "CJPEGDecode", "ImbalanceRandom", "ImbalanceDigest"]),
         // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",
@@ -88,13 +95,17 @@ let package = Package(
 
         .testTarget(name: "ImbalanceKernelsTests", dependencies: ["ImbalanceKernels"]),
         .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"]),
-        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"]),
+        // Builders of test inputs (tar archives, MAT-files, a small ILSVRC-2012 directory)
+        // shared by the test targets; never part of a product.
+        .target(name: "ImbalanceTestSupport", dependencies: ["ImbalanceData"], path: "Tests/ImbalanceTestSupport"),
+        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData", "ImbalanceTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceStatisticsTests", dependencies: ["ImbalanceStatistics"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining"]),
+        .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining", "ImbalanceTestSupport"]),
         .testTarget(name: "ImbalanceReportTests",
                     dependencies: ["ImbalanceReport", "ImbalanceRandom", "ImbalanceMetrics", "ImbalanceStatistics"],
                     resources: [.copy("Records")]),

@@ -31,6 +31,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Learning curves by phase name ("phase1", "phase2").
     public var curves: [String: [CurvePoint]]
     public var timings: Timings
+    /// Metrics on the validation set by method name, for datasets that have one (stored
+    /// with the data or split off the training set); absent otherwise.
+    public var validation: [String: MetricSet]?
     /// How the learning curves were taken (they are part of the record but not of the job
     /// config, whose hash is the id). Absent in records written before engine 0.5.0.
     public var curveSettings: CurveSettings?
@@ -189,13 +192,17 @@ public struct JobConfig: Codable, Sendable, Equatable {
     /// nil for the fine label and for single-label datasets, and then absent from the JSON,
     /// so existing ids are unchanged; recorded because it changes the task.
     public var label: String?
+    /// A user's own dataset (format, path, shape, splits); nil for built-in datasets, and
+    /// then absent from the JSON, so existing ids are unchanged.
+    public var data: DataSpec?
     public init(dataset: String, model: String, profile: ProfileSpec, minorityRule: String,
                 sampler: String, samplerRatio: Double?, twoPhase: Bool, repetition: Int,
                 baseSeed: UInt64, maxPerClass: Int?, iterations: Int, batchSize: Int,
                 baseLearningRate: Double, learningRatePolicy: String, momentum: Double,
                 weightDecay: Double, threads: Int, preprocessing: String? = nil,
-                augmentation: String? = nil, label: String? = nil) {
+                augmentation: String? = nil, label: String? = nil, data: DataSpec? = nil) {
         self.preprocessing = preprocessing; self.augmentation = augmentation; self.label = label
+        self.data = data
         self.dataset = dataset; self.model = model; self.profile = profile
         self.minorityRule = minorityRule; self.sampler = sampler; self.samplerRatio = samplerRatio
         self.twoPhase = twoPhase; self.repetition = repetition; self.baseSeed = baseSeed
@@ -288,10 +295,12 @@ extension RunRecord {
         r.schemaVersion = version
         r.seeds["bootstrap"] = nil
         r.timings.metricSeconds = nil
-        r.results = results.mapValues { m in
+        func schema1(_ m: MetricSet) -> MetricSet {
             MetricSet(multiClassAUC: m.multiClassAUC, perClassAUC: m.perClassAUC, accuracy: m.accuracy,
                       balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1, confusion: m.confusion)
         }
+        r.results = results.mapValues(schema1)
+        r.validation = validation?.mapValues(schema1)
         return r
     }
 }

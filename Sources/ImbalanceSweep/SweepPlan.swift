@@ -11,6 +11,8 @@ import ImbalanceTraining
 /// grid done rather than all repetitions of a few cells.
 public enum SweepPlan {
     public static func jobs(for config: SweepConfig) -> [JobConfig] {
+        precondition(config.userData == nil || config.data != nil,
+                     "SweepConfig.resolveData(path:) must run before planning a sweep on user data")
         let defaults = ModelDefaults.forModel(config.model, iterations: config.iterations,
                                               batch: config.batchSize)
         let m = Set(config.methods)
@@ -26,7 +28,7 @@ public enum SweepPlan {
                       learningRatePolicy: defaults.policy.description,
                       momentum: defaults.momentum, weightDecay: defaults.weightDecay, threads: 1,
                       preprocessing: config.preprocessing ?? defaults.preprocessing,
-                      augmentation: config.augmentation ?? defaults.augmentation)
+                      augmentation: config.augmentation ?? defaults.augmentation, data: config.data)
         }
         let rates: [Double?] = config.learningRates.isEmpty ? [nil] : config.learningRates
         var jobs: [JobConfig] = []

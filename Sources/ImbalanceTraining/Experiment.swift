@@ -37,6 +37,12 @@ public enum Experiment {
     /// A job's settings checked against what the suite supports, before any data is read.
     public static func validate(_ config: JobConfig) throws {
         _ = try profile(of: config)
+        if let data = config.data {
+            guard DatasetReaders.named(data.format) != nil else {
+                throw ExperimentError("unknown data format '\(data.format)' (expected one of \(DatasetReaders.names.joined(separator: ", ")))")
+            }
+            try data.userDataset.validate()
+        }
         guard MinorityRule(rawValue: config.minorityRule) != nil else {
             throw ExperimentError("unknown minority rule '\(config.minorityRule)' (expected random or lowest)")
         }
@@ -122,7 +128,7 @@ public enum Experiment {
         try validate(config)
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let seeds = seeds(for: config)
-        let train = splits.train, test = splits.test
+        let train = splits.trainImages, test = splits.testImages
         let k = train.classCount
 
         var subsetRNG = RandomStream(seed: seeds["subset"]!)
@@ -161,27 +167,20 @@ public enum Experiment {
         var trainedCounts = [Int](repeating: 0, count: k)
         for i in trainIndices { trainedCounts[train.labels[i]] += 1 }
 
-        guard train.height == train.width else {
-            throw ExperimentError("\(train.name): the models need square images, got \(train.height)x\(train.width)")
-        }
-        let network = try Models.make(config.model, classes: k, inputChannels: train.channels,
-                                      inputSize: train.height)
+        let shape = splits.inputShape
+        let network = try Models.make(config.model, classes: k, inputChannels: shape.channels,
+                                      inputHeight: shape.height, inputWidth: shape.width)
         // Fitted preprocessing learns from the imbalanced set (each image once), never from
         // the test set or from resampling's duplicates.
-        let inputs: (train: InputPipeline, test: InputPipeline)
         var preprocessingSeconds: Double?
         var evaluationSeconds = 0.0
         func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
         let preprocessing = Preprocessing(rawValue: config.preprocessing ?? "scale") ?? .scale
         let augmentation = Augmentation(rawValue: config.augmentation ?? "none") ?? .none
-        if preprocessing == .scale && augmentation == .none {
-            inputs = (InputPipeline.scaled(train), InputPipeline.scaled(test))
-        } else {
-            let t = DispatchTime.now().uptimeNanoseconds
-            inputs = try InputPipeline.make(preprocessing, augmentation: augmentation, train: train,
-                                            fitIndices: imbalanced.indices, test: test)
-            preprocessingSeconds = seconds(since: t)
-        }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let inputs = try makeInputs(splits, preprocessing: preprocessing, augmentation: augmentation,
+                                    fitIndices: imbalanced.indices)
+        if inputs.fitted { preprocessingSeconds = seconds(since: t0) }
         if let s = seeds["augment"] { inputs.train.augmentationStream = RandomStream(seed: s) }
         var initRNG = RandomStream(seed: seeds["init"]!)
         network.initialize(using: &initRNG)
@@ -189,6 +188,7 @@ public enum Experiment {
         trainer.classWeights = weights
         trainer.curveInterval = curveInterval
         trainer.curveTestLimit = curveTestLimit
+        if splits.streamed != nil { trainer.evaluationBatch = min(config.batchSize, 32) }
         let stopsEarly = stopAfter.map { $0 < config.iterations } ?? false
         if stopsEarly { trainer.stopAfter = stopAfter }
         let policy = try LearningRatePolicy(parsing: config.learningRatePolicy)
@@ -201,6 +201,17 @@ public enum Experiment {
                                    orderRNG: &orderRNG, dropoutRNG: &dropoutRNG,
                                    test: inputs.test) { p in
             progress?(Progress(phase: "phase1", training: p))
+        }
+        if let failure = inputs.train.failure ?? inputs.test.failure { throw failure }
+        var validationResults: [String: MetricSet]?
+        let validationLabels = splits.validation?.labels ?? []
+        func evaluateValidation(_ name: String, priors thresholding: [Double]? = nil) throws {
+            guard let v = inputs.validation else { return }
+            let scores = trainer.predict(v)
+            validationResults = validationResults ?? [:]
+            validationResults![name] = try MetricSet(evaluate(scores: scores, labels: validationLabels,
+                                                              classCount: k, thresholdingPriors: thresholding,
+                                                              minorityClasses: imbalanced.minorityClasses))
         }
 
         var results: [String: MetricSet] = [:]
@@ -234,12 +245,17 @@ public enum Experiment {
         } else {
             let t = DispatchTime.now().uptimeNanoseconds
             let scores = trainer.predict(inputs.test)
+            if let failure = inputs.test.failure { throw failure }
             evaluationSeconds += seconds(since: t)
             var methods = [MethodEvaluation.Method(name: name, thresholded: false)]
             if config.sampler != "class-weighted" {
                 methods.append(.init(name: name + "+thresholding", thresholded: true))
             }
             try evaluateMethods(scores, phase: "phase1", methods)
+            try evaluateValidation(name)
+            if config.sampler != "class-weighted" {
+                try evaluateValidation(name + "+thresholding", priors: priors)
+            }
             if config.twoPhase && (config.sampler == "ROS" || config.sampler == "RUS") {
                 // Phase 2: fine-tune only the last layer(s) on the original imbalanced set,
                 // same schedule, base rate x0.1, from the phase-1 network; momentum restarts.
@@ -256,6 +272,7 @@ public enum Experiment {
                                            dropoutRNG: &dropout2, test: inputs.test) { p in
                     progress?(Progress(phase: "phase2", training: p))
                 }
+                if let failure = inputs.train.failure ?? inputs.test.failure { throw failure }
                 curves["phase2"] = phase2.curve.map(CurvePoint.init)
                 trainSeconds += phase2.seconds
                 imagesTrained += phase2.iterationsRun * config.batchSize
@@ -266,15 +283,17 @@ public enum Experiment {
                 } else {
                     let t2 = DispatchTime.now().uptimeNanoseconds
                     let scores2 = trainer.predict(inputs.test)
+                    if let failure = inputs.test.failure { throw failure }
                     evaluationSeconds += seconds(since: t2)
                     try evaluateMethods(scores2, phase: "phase2",
                                         [.init(name: "two-phase-" + config.sampler, thresholded: false)])
+                    try evaluateValidation("two-phase-" + config.sampler)
                 }
                 network.unfreezeAll()
             }
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
-        let record = RunRecord(
+        var record = RunRecord(
             id: id, tool: ToolInfo(name: "imbench", version: ImbalanceBenchInfo.version),
             config: config, seeds: seeds,
             data: DataSummary(trainCounts: imbalanced.classCounts, trainedCounts: trainedCounts,
@@ -289,6 +308,7 @@ public enum Experiment {
             curveSettings: CurveSettings(every: curveInterval, testLimit: curveTestLimit),
             provenance: .current(dataFiles: splits.sources?.digests ?? [],
                                  usedOpenBLAS: preprocessing == .gcnZCA))
+        record.validation = validationResults
         let scoreFile = keepScores && !scoreSets.isEmpty
             ? ScoreFile(recordID: id, classCount: k, labels: test.labels, sets: scoreSets) : nil
         return Output(record: record, scores: scoreFile)
@@ -314,5 +334,59 @@ extension CurvePoint {
     init(_ p: CurvePointData) {
         self.init(iteration: p.iteration, trainLoss: p.trainLoss, trainAccuracy: p.trainAccuracy,
                   testLoss: p.testLoss, testAccuracy: p.testAccuracy)
+    }
+}
+
+/// The input pipelines of a job: training (augmented when asked), test, and validation
+/// when the data has a validation set; `fitted` when statistics were fitted (timed as
+/// preprocessing in the record).
+struct JobInputs {
+    var train: any BatchSource
+    var test: any BatchSource
+    var validation: (any BatchSource)?
+    var fitted: Bool
+}
+
+extension Experiment {
+    /// In-memory data goes through `InputPipeline` exactly as before (Caffe's x/256 scale
+    /// without augmentation converts bytes per batch; fitted transforms run once up front);
+    /// streamed data (ILSVRC-2012) through `StreamedPipeline`, which decodes and crops per
+    /// batch: random crops and mirroring in training with crop-mirror, centre crops
+    /// otherwise, and only scale or standardize (ZCA on 150,528-value crops is refused).
+    static func makeInputs(_ splits: DatasetSplits, preprocessing: Preprocessing,
+                           augmentation: Augmentation, fitIndices: [Int]) throws -> JobInputs {
+        if let s = splits.streamed {
+            let fit: ChannelStandardization?
+            switch preprocessing {
+            case .scale: fit = nil
+            case .standardize: fit = try StreamedPipeline.fitStandardization(s.train, indices: fitIndices)
+            case .gcnZCA:
+                throw ExperimentError("\(splits.name): gcn-zca needs the whole set in memory; use standardize (or scale) for streamed data")
+            }
+            return JobInputs(train: StreamedPipeline(images: s.train, crop: s.cropSize,
+                                                     randomCrops: augmentation == .cropMirror, standardization: fit),
+                             test: StreamedPipeline(images: s.test, crop: s.cropSize, randomCrops: false,
+                                                    standardization: fit),
+                             validation: nil, fitted: fit != nil)
+        }
+        if preprocessing == .scale && augmentation == .none {
+            return JobInputs(train: InputPipeline.scaled(splits.train), test: InputPipeline.scaled(splits.test),
+                             validation: splits.validation.map(InputPipeline.scaled), fitted: false)
+        }
+        let (train, test) = try InputPipeline.make(preprocessing, augmentation: augmentation, train: splits.train,
+                                                   fitIndices: fitIndices, test: splits.test)
+        let validation = splits.validation.map {
+            InputPipeline(dataset: $0, preprocessing: train.preprocessing, augmentation: .none,
+                          prepare: Array(0..<$0.count))
+        }
+        return JobInputs(train: train, test: test, validation: validation, fitted: true)
+    }
+}
+
+extension DatasetSplits {
+    /// The network's input: the images' shape, or the crop of streamed data.
+    public var inputShape: (channels: Int, height: Int, width: Int) {
+        if let s = streamed { return (s.train.channels, s.cropSize, s.cropSize) }
+        return (train.channels, train.height, train.width)
     }
 }
