@@ -60,12 +60,15 @@ public enum TidyExport {
             "two_phase", "repetition", "base_seed", "max_per_class", "iterations", "batch_size",
             "base_learning_rate", "learning_rate_policy", "momentum", "weight_decay", "threads",
             "preprocessing", "augmentation",
+            "data_format", "data_path", "data_height", "data_width", "data_channels",
+            "data_test_fraction", "data_validation_fraction", "data_split_seed",
         ]
         columns += seedKeys.map { "seed_\($0)" }
         columns += ["class_count", "minority_classes", "minority_count", "train_total", "trained_total", "test_total"]
         columns += ["divergence_phase", "divergence_iteration", "divergence_reason"]
         columns += ["auc", "accuracy", "balanced_accuracy", "macro_f1", "mcc", "macro_average_precision", "ece",
                     "g_mean", "minority_recall", "majority_recall", "minority_auc", "majority_auc", "metrics_derived"]
+        columns += ["validation_auc", "validation_accuracy", "validation_balanced_accuracy", "validation_mcc"]
         columns += ["bootstrap_resamples", "bootstrap_confidence"]
         for m in ["auc", "accuracy", "balanced_accuracy", "mcc"] {
             columns += ["\(m)_ci_lower", "\(m)_ci_upper", "\(m)_se"]
@@ -101,6 +104,16 @@ public enum TidyExport {
                 "trained_total": .int(r.data.trainedCounts.reduce(0, +)),
                 "test_total": .int(r.data.testCounts.reduce(0, +)),
             ]
+            if let d = c.data {
+                base["data_format"] = .string(d.format)
+                base["data_path"] = .string(d.path)
+                base["data_height"] = opt(d.height.map(Value.int))
+                base["data_width"] = opt(d.width.map(Value.int))
+                base["data_channels"] = opt(d.channels.map(Value.int))
+                base["data_test_fraction"] = opt(d.testFraction.map(Value.double))
+                base["data_validation_fraction"] = opt(d.validationFraction.map(Value.double))
+                base["data_split_seed"] = opt(d.splitSeed.map { Value.string(String($0)) })
+            }
             // Seeds are 64-bit unsigned: as text, so no reader rounds them through a double.
             for (key, v) in r.seeds { base["seed_\(key)"] = .string(String(v)) }
             if let d = r.divergence {
@@ -139,6 +152,13 @@ public enum TidyExport {
                 row["minority_auc"] = opt(v.minorityAUC.map(Value.double))
                 row["majority_auc"] = opt(v.majorityAUC.map(Value.double))
                 row["metrics_derived"] = .bool(v.derived)
+                if let val = r.validation?[method] {
+                    let vv = MetricView(val, minorityClasses: r.data.minorityClasses)
+                    row["validation_auc"] = .double(vv.auc)
+                    row["validation_accuracy"] = .double(vv.accuracy)
+                    row["validation_balanced_accuracy"] = .double(vv.balancedAccuracy)
+                    row["validation_mcc"] = opt(vv.mcc.map(Value.double))
+                }
                 if let b = v.bootstrap {
                     row["bootstrap_resamples"] = .int(b.resamples)
                     row["bootstrap_confidence"] = .double(b.confidence)

@@ -180,7 +180,8 @@ final class ReportStatisticsTests: XCTestCase {
         XCTAssertEqual(lines.count, expected + 1)
         let header = lines[0].split(separator: ",").map(String.init)
         for column in ["record_id", "method", "rho", "mu", "sampler", "repetition", "seed_init", "seed_bootstrap",
-                       "auc", "mcc", "minority_recall", "train_count_0", "auc_9", "confusion"] {
+                       "auc", "mcc", "minority_recall", "train_count_0", "auc_9", "confusion", "data_format",
+                       "validation_auc"] {
             XCTAssertTrue(header.contains(column), column)
         }
         XCTAssertEqual(Set(header).count, header.count, "unique column names")
