@@ -19,8 +19,10 @@ public enum Experiment {
     public static func seeds(for config: JobConfig) -> [String: UInt64] {
         let rep = RandomStream.mix(config.baseSeed, "repetition-\(config.repetition)")
         var seeds: [String: UInt64] = ["repetition": rep]
+        // "bootstrap" resamples the test set for the metrics' intervals (schema 2); it is
+        // derived like the others and touches no training stream.
         for purpose in ["subset", "imbalance", "sampler", "init", "order", "dropout",
-                        "order-phase2", "dropout-phase2"] {
+                        "order-phase2", "dropout-phase2", "bootstrap"] {
             seeds[purpose] = RandomStream.mix(rep, purpose)
         }
         // Only jobs that augment get (and record) augmentation streams.
@@ -89,16 +91,40 @@ public enum Experiment {
         public var training: TrainingProgress
     }
 
+    /// What a job produces: its record and, when asked for, its test-set scores.
+    public struct Output: Sendable {
+        public var record: RunRecord
+        /// The softmax outputs behind the record's metrics (`keepScores`), for the
+        /// `ID.scores` sidecar.
+        public var scores: ScoreFile?
+    }
+
     /// Runs `config` on already-loaded data and returns its record.
     ///
-    /// - Parameter stopAfter: stop phase 1 after this many iterations (the schedule stays
-    ///   that of `config.iterations`) and return a record with status "stopped", its
-    ///   learning curves so far and no results: the prefix of the full job, for checking
-    ///   a long record's reproducibility cheaply (`imbench reproduce --iterations`).
+    /// - Parameters:
+    ///   - bootstrap: the test-set bootstrap of every evaluation (`resamples` = 0: none).
+    ///   - stopAfter: stop phase 1 after this many iterations (the schedule stays that of
+    ///     `config.iterations`) and return a record with status "stopped", its learning
+    ///     curves so far and no results: the prefix of the full job, for checking a long
+    ///     record's reproducibility cheaply (`imbench reproduce --iterations`).
     public static func run(_ config: JobConfig, id: String, splits: DatasetSplits,
                            curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                           bootstrap: MethodEvaluation.BootstrapSettings = .init(),
                            stopAfter: Int? = nil,
                            progress: ((Progress) -> Void)? = nil) throws -> RunRecord {
+        try runKeepingScores(config, id: id, splits: splits, curveInterval: curveInterval,
+                             curveTestLimit: curveTestLimit, bootstrap: bootstrap, keepScores: false,
+                             stopAfter: stopAfter, progress: progress).record
+    }
+
+    /// Runs `config` and returns its record and, with `keepScores`, the test-set scores.
+    /// `bootstrap.resamples` = 0 skips the intervals. Neither option touches training: the
+    /// record's metrics, curves and seeds are the same either way except for the intervals.
+    public static func runKeepingScores(_ config: JobConfig, id: String, splits: DatasetSplits,
+                                        curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                                        bootstrap: MethodEvaluation.BootstrapSettings = .init(),
+                                        keepScores: Bool, stopAfter: Int? = nil,
+                                        progress: ((Progress) -> Void)? = nil) throws -> Output {
         try validate(config)
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let seeds = seeds(for: config)
@@ -184,7 +210,8 @@ public enum Experiment {
             let scores = trainer.predict(v)
             validationResults = validationResults ?? [:]
             validationResults![name] = try MetricSet(evaluate(scores: scores, labels: validationLabels,
-                                                              classCount: k, thresholdingPriors: thresholding))
+                                                              classCount: k, thresholdingPriors: thresholding,
+                                                              minorityClasses: imbalanced.minorityClasses))
         }
 
         var results: [String: MetricSet] = [:]
@@ -195,6 +222,19 @@ public enum Experiment {
         var imagesTrained = phase1.iterationsRun * config.batchSize
         let name = methodName(sampler: config.sampler)
         let priors = try ImbalanceMetrics.priors(fromCounts: imbalanced.classCounts)
+
+        var scoreSets: [ScoreFile.ScoreSet] = []
+        var metricSeconds = 0.0
+        func evaluateMethods(_ scores: [Float], phase: String, _ methods: [MethodEvaluation.Method]) throws {
+            let t = DispatchTime.now().uptimeNanoseconds
+            let out = try MethodEvaluation.evaluate(
+                scores: scores, labels: test.labels, classCount: k, methods: methods, priors: priors,
+                minorityClasses: imbalanced.minorityClasses, bootstrap: bootstrap,
+                seed: seeds[bootstrap.seedKey] ?? RandomStream.mix(seeds["repetition"]!, bootstrap.seedKey))
+            results.merge(out) { a, _ in a }
+            metricSeconds += seconds(since: t)
+            if keepScores { scoreSets.append(.init(phase: phase, methods: methods.map(\.name), scores: scores)) }
+        }
 
         if let at = phase1.divergedAt {
             status = "diverged"
@@ -207,12 +247,13 @@ public enum Experiment {
             let scores = trainer.predict(inputs.test)
             if let failure = inputs.test.failure { throw failure }
             evaluationSeconds += seconds(since: t)
-            results[name] = try MetricSet(evaluate(scores: scores, labels: test.labels, classCount: k))
+            var methods = [MethodEvaluation.Method(name: name, thresholded: false)]
+            if config.sampler != "class-weighted" {
+                methods.append(.init(name: name + "+thresholding", thresholded: true))
+            }
+            try evaluateMethods(scores, phase: "phase1", methods)
             try evaluateValidation(name)
             if config.sampler != "class-weighted" {
-                results[name + "+thresholding"] = try MetricSet(
-                    evaluate(scores: scores, labels: test.labels, classCount: k,
-                             thresholdingPriors: priors))
                 try evaluateValidation(name + "+thresholding", priors: priors)
             }
             if config.twoPhase && (config.sampler == "ROS" || config.sampler == "RUS") {
@@ -244,8 +285,8 @@ public enum Experiment {
                     let scores2 = trainer.predict(inputs.test)
                     if let failure = inputs.test.failure { throw failure }
                     evaluationSeconds += seconds(since: t2)
-                    results["two-phase-" + config.sampler] = try MetricSet(
-                        evaluate(scores: scores2, labels: test.labels, classCount: k))
+                    try evaluateMethods(scores2, phase: "phase2",
+                                        [.init(name: "two-phase-" + config.sampler, thresholded: false)])
                     try evaluateValidation("two-phase-" + config.sampler)
                 }
                 network.unfreezeAll()
@@ -262,12 +303,15 @@ public enum Experiment {
             timings: Timings(wallSeconds: wall, trainSeconds: trainSeconds,
                              imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9),
                              preprocessingSeconds: preprocessingSeconds,
-                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds),
+                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds,
+                             metricSeconds: results.isEmpty ? nil : metricSeconds),
             curveSettings: CurveSettings(every: curveInterval, testLimit: curveTestLimit),
             provenance: .current(dataFiles: splits.sources?.digests ?? [],
                                  usedOpenBLAS: preprocessing == .gcnZCA))
         record.validation = validationResults
-        return record
+        let scoreFile = keepScores && !scoreSets.isEmpty
+            ? ScoreFile(recordID: id, classCount: k, labels: test.labels, sets: scoreSets) : nil
+        return Output(record: record, scores: scoreFile)
     }
 }
 
@@ -284,14 +328,6 @@ public enum ImbalanceBenchInfo {
     /// OpenBLAS's kernel family for the ZCA fit, so that its records are the same on every
     /// x86-64 CPU with AVX2 and FMA.
     public static let version = "0.5.0"
-}
-
-extension MetricSet {
-    init(_ r: ClassificationReport) {
-        self.init(multiClassAUC: r.multiClassAUC ?? .nan, perClassAUC: r.perClassAUC,
-                  accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy,
-                  macroF1: r.macroF1, confusion: r.confusion)
-    }
 }
 
 extension CurvePoint {
