@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "ImbalanceKernels", targets: ["ImbalanceKernels"]),
         .library(name: "ImbalanceNN", targets: ["ImbalanceNN"]),
         .library(name: "ImbalanceRandom", targets: ["ImbalanceRandom"]),
+        // The naive references the test suite checks kernels against; the kernel benchmarks
+        // check against the same ones before they time anything.
+        .library(name: "ImbalanceReferences", targets: ["ImbalanceReferences"]),
         .library(name: "ImbalanceBench", targets: [
             "ImbalanceNN", "ImbalanceData", "ImbalancePreprocessing", "ImbalanceMetrics",
             "ImbalanceTraining",
@@ -50,8 +53,11 @@ let package = Package(
         .target(name: "ImbalanceRecords", dependencies: ["ImbalanceDigest"]),
         // Seeded, splittable random streams shared by data selection and training.
         .target(name: "ImbalanceRandom"),
-        // Raw-pointer compute kernels (im2col, GEMM, pooling) and their naive references.
+        // Raw-pointer compute kernels (im2col, GEMM, pooling, Winograd transforms).
         .target(name: "ImbalanceKernels", dependencies: ["COpenBLAS", "CGEMM"], swiftSettings: optimise),
+        // Test support: naive Double references (convolution passes, max pooling, im2col,
+        // GEMM entries), sharing no code with the engine.
+        .target(name: "ImbalanceReferences"),
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
@@ -94,7 +100,10 @@ let package = Package(
                           ]),
 
         .testTarget(name: "ImbalanceKernelsTests", dependencies: ["ImbalanceKernels"]),
-        .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"]),
+        .testTarget(name: "ImbalanceNNTests",
+                    dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceReferences"]),
+        .testTarget(name: "ImbalanceReferencesTests",
+                    dependencies: ["ImbalanceReferences", "ImbalanceRandom"]),
         // Builders of test inputs (tar archives, MAT-files, a small ILSVRC-2012 directory)
         // shared by the test targets; never part of a product.
         .target(name: "ImbalanceTestSupport", dependencies: ["ImbalanceData"], path: "Tests/ImbalanceTestSupport"),
