@@ -72,7 +72,8 @@ let package = Package(
                               .product(name: "Yams", package: "Yams"),
                           ]),
 
-        .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"]),
+        .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"]),
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
