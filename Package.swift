@@ -41,9 +41,10 @@ let package = Package(
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
-        // File formats, dataset locations, base sets, imbalance profiles and resampling.
+        // File formats, dataset locations, base sets, imbalance profiles and resampling (the
+        // SMOTE family's exact k-NN runs on DGEMM).
         .target(name: "ImbalanceData",
-                dependencies: ["CZlib", "ImbalanceRandom"]),
+                dependencies: ["CZlib", "CBLAS", "ImbalanceRandom"]),
         // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",
@@ -74,7 +75,8 @@ let package = Package(
 
         .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"]),
+        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
