@@ -59,8 +59,9 @@ let package = Package(
         .target(name: "ImbalanceSweep",
                 dependencies: ["ImbalanceTraining", "ImbalancePreprocessing", "ImbalanceRecords", "CShims",
                                .product(name: "Yams", package: "Yams")]),
-        // Markdown tables and SVG charts generated from run records alone.
-        .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords"]),
+        // Markdown tables and SVG charts generated from run records alone (method order,
+        // labels and families from the method registry of ImbalanceTraining).
+        .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords", "ImbalanceTraining"]),
         // Dataset manifests, checksums (SHA-256, MD5), download with mirrors and resume,
         // verification and inspection (`imbench data ...`).
         .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData"]),

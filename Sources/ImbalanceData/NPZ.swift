@@ -188,12 +188,15 @@ public enum NPZ {
         let length = Int(f[8]) | Int(f[9]) << 8
         guard 10 + length <= f.count else { throw fail("truncated header") }
         let header = String(decoding: f[10..<(10 + length)], as: UTF8.self)
+        let marker = "'shape': ("
         guard let dtype = [NPYArray.DType.uint8, .int64, .float64].first(where: { header.contains("'descr': '\($0.rawValue)'") }),
               header.contains("'fortran_order': False"),
-              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+              let open = header.indices.first(where: { header[$0...].hasPrefix(marker) }),
+              let close = header[open...].firstIndex(of: ")") else {
             throw fail("unsupported header \(header)")
         }
-        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
+        let start = header.index(open, offsetBy: marker.count)
+        let shape = header[start..<close].split(separator: ",").compactMap {
             Int($0.trimmingCharacters(in: " "))
         }
         let data = Array(f[(10 + length)...])

@@ -1,5 +1,6 @@
 import Foundation
 import ImbalanceRecords
+import ImbalanceTraining
 
 /// The paper's findings checked against the records. Every sentence is computed; the rules
 /// (tolerances, what counts as "consistent") are stated in the text they produce.
@@ -189,16 +190,19 @@ struct ThresholdCheck {
     var equal = 0
     var differences: [String] = []
 
+    /// Every method that changes decisions only (thresholding, post-hoc logit adjustment:
+    /// `Methods.isThresholding`) against the method whose network it reads.
     init(_ records: [RunRecord]) {
         for r in records {
             var pairs = 0, same = true
-            for m in r.results.keys.sorted() where !Methods.isThresholding(m) {
-                guard let t = r.results[m + "+thresholding"] else { continue }
+            for d in r.results.keys.sorted() where Methods.isThresholding(d) {
+                let m = MethodRegistry.named(d)?.trainingMethod ?? String(d.dropLast("+thresholding".count))
+                guard let base = r.results[m] else { continue }
                 pairs += 1
-                let a = r.results[m]!.multiClassAUC, b = t.multiClassAUC
+                let a = base.multiClassAUC, b = r.results[d]!.multiClassAUC
                 if a.bitPattern != b.bitPattern {
                     same = false
-                    differences.append("\(r.id): \(m) AUC \(a) vs \(m)+thresholding \(b)")
+                    differences.append("\(r.id): \(m) AUC \(a) vs \(d) \(b)")
                 }
             }
             if pairs > 0 { checked += 1; if same { equal += 1 } }

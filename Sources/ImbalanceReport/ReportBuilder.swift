@@ -1,5 +1,6 @@
 import Foundation
 @_exported import ImbalanceRecords
+import ImbalanceTraining
 
 /// A generated report: the markdown text and the SVG charts it references.
 public struct Report: Sendable {
@@ -192,7 +193,12 @@ struct Writer {
         md += "- An empty cell has no record; `– (n=0)` has only diverged runs.\n"
         md += "- Charts: mean per column, error bars ± 1 std; x values are categories, evenly spaced.\n\n"
         md += "| Method name in records | Label |\n|---|---|\n"
-        for m in Methods.order { md += "| `\(m)` | \(Methods.label(m)) |\n" }
+        // Buda's methods always (the paper's findings are about them); any other method
+        // of the registry when the records hold it.
+        let present = Set(agg.records.flatMap { $0.results.keys })
+        for m in Methods.order where Methods.budaOrder.contains(m) || present.contains(m) {
+            md += "| `\(m)` | \(Methods.label(m)) |\n"
+        }
         md += "\nOther method names are shown unchanged, after these, in alphabetical order.\n\n"
     }
 
@@ -253,7 +259,8 @@ struct Writer {
                  title: "\(label): \(kind) imbalance, AUC vs ρ", xTitle: "ρ (imbalance ratio)", slug: kind, thresholdingNote: true)
         }
         // (d) Accuracy with and without thresholding.
-        let accMethods = ["baseline", "baseline+thresholding", "ROS", "ROS+thresholding", "RUS", "RUS+thresholding"]
+        // Buda's thresholding variants and the methods whose networks they read.
+        let accMethods = Methods.thresholdingComparison
         let accRhos = rhos.filter { rho in
             steps.contains { $0.rho == rho && !Set(agg.cell(g, $0).keys).isDisjoint(with: accMethods) }
         }
@@ -315,7 +322,7 @@ struct Writer {
         let regular = agg.cell(g, p)
         var ratios = Set(partialKeys.compactMap(\.ratio))
         let samplerNames = Set(partialKeys.flatMap { agg.cells[$0]!.keys })
-            .filter { !Methods.isThresholding($0) && !$0.hasPrefix("two-phase-") }
+            .filter { !Methods.isThresholding($0) && Methods.family($0) != .twoStage }
         let samplers = Methods.sorted(samplerNames)
         if samplers.contains(where: { regular[$0] != nil }) { ratios.insert(1) }
         let sortedRatios = ratios.sorted(by: >)
