@@ -118,6 +118,7 @@ struct Writer {
         md += Findings(agg: agg).markdown(thresholdCheck: thresholdCheck)
         legendSection()
         for g in agg.groups { groupSection(g) }
+        md += LongTailSection(agg: agg).markdown()
         divergedSection()
         return Report(markdown: md, charts: charts)
     }
