@@ -317,3 +317,23 @@ final class MethodRegistryTests: XCTestCase {
         }
     }
 }
+
+final class PreparedDataTests: XCTestCase {
+    /// `imbench resample` writes `Experiment.prepareData`'s set: it must be the set the job
+    /// trains on (the record's trained counts), synthetic images included.
+    func testPreparedDataIsWhatTheJobTrainsOn() throws {
+        let splits = try sharedMNIST()
+        for method in ["SMOTE", "RUS"] {
+            let job = try methodJob([method], iterations: 2, maxPerClass: 50)
+            let prepared = try Experiment.prepareData(job, train: splits.train)
+            var counts = [Int](repeating: 0, count: 10)
+            for i in prepared.trainingSet.indices { counts[prepared.dataset.labels[i]] += 1 }
+            let record = try Experiment.run(job, id: RunID.make(job), splits: splits)
+            XCTAssertEqual(counts, record.data.trainedCounts, method)
+            XCTAssertEqual(prepared.imbalanced.classCounts, record.data.trainCounts, method)
+            let synthetic = prepared.trainingSet.indices.filter { $0 >= splits.train.count }.count
+            XCTAssertEqual(synthetic, prepared.trainingSet.synthetic.count, method)
+            XCTAssertEqual(synthetic > 0, method == "SMOTE", method)
+        }
+    }
+}
