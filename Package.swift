@@ -26,34 +26,42 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // C libraries from Debian: libopenblas-dev (GEMM) and zlib1g-dev (gzip).
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        // C libraries from Debian: OpenBLAS (opened at run time with its kernel family
+        // pinned; the ZCA fit's LAPACK and benchmark yardsticks) and zlib1g-dev (gzip).
+        .target(name: "COpenBLAS"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // The engine's own fixed-order SGEMM (AVX-512, AVX2 and scalar paths, same bits on
+        // every CPU) and CPU identification. No multiply-add may be contracted behind the
+        // code's back, so the file is compiled with -ffp-contract=off.
+        .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])],
+                linkerSettings: [.linkedLibrary("m")]),
+        // SHA-256 and MD5 (streaming, checked against the standards' vectors): data-file
+        // digests in records, record digests, dataset verification.
+        .target(name: "ImbalanceDigest"),
         // The run-record schema shared by training, sweeps and reports.
-        .target(name: "ImbalanceRecords"),
+        .target(name: "ImbalanceRecords", dependencies: ["ImbalanceDigest"]),
         // Seeded, splittable random streams shared by data selection and training.
         .target(name: "ImbalanceRandom"),
         // Raw-pointer compute kernels (im2col, GEMM, pooling) and their naive references.
-        .target(name: "ImbalanceKernels", dependencies: ["CBLAS"], swiftSettings: optimise),
+        .target(name: "ImbalanceKernels", dependencies: ["COpenBLAS", "CGEMM"], swiftSettings: optimise),
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
         // File formats, dataset locations, base sets, imbalance profiles and resampling (the
-        // SMOTE family's exact k-NN runs on DGEMM).
+        // SMOTE family's exact k-NN runs on the engine's GEMM).
         .target(name: "ImbalanceData",
-                dependencies: ["CZlib", "CBLAS", "ImbalanceRandom"]),
+                dependencies: ["CZlib", "ImbalanceRandom", "ImbalanceDigest", "ImbalanceKernels"]),
         // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",
-                dependencies: ["CBLAS", "ImbalanceData", "ImbalanceRandom"], swiftSettings: optimise),
+                dependencies: ["ImbalanceKernels", "ImbalanceData", "ImbalanceRandom"], swiftSettings: optimise),
         // Classification metrics (ROC AUC, accuracy, F1, confusion matrix).
         .target(name: "ImbalanceMetrics"),
         // One training run end to end: data -> method -> model -> metrics -> record.
         .target(name: "ImbalanceTraining",
-                dependencies: ["ImbalanceNN", "ImbalanceData", "ImbalancePreprocessing",
+                dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceData", "ImbalancePreprocessing",
                                "ImbalanceMetrics", "ImbalanceRandom", "ImbalanceRecords"]),
         // Sweep configs (YAML), the job grid, run ids, resumable and sharded execution.
         .target(name: "ImbalanceSweep",
@@ -64,7 +72,7 @@ let package = Package(
         .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords", "ImbalanceTraining"]),
         // Dataset manifests, checksums (SHA-256, MD5), download with mirrors and resume,
         // verification and inspection (`imbench data ...`).
-        .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData"]),
+        .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData", "ImbalanceDigest"]),
         // Process-control calls Swift cannot make directly (variadic prctl).
         .target(name: "CShims"),
         .executableTarget(name: "imbench",
@@ -74,6 +82,7 @@ let package = Package(
                               .product(name: "Yams", package: "Yams"),
                           ]),
 
+        .testTarget(name: "ImbalanceKernelsTests", dependencies: ["ImbalanceKernels"]),
         .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"],

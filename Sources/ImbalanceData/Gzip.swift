@@ -27,12 +27,15 @@ public enum Gzip {
         return (try decompress(bytes, path: path, maxOutputBytes: maxOutputBytes), true)
     }
 
-    /// Reads a whole file and decompresses it if it is gzip.
+    /// Reads a whole file and decompresses it if it is gzip. The content is noted for the
+    /// run record's data digests (`DataDigests`) when a load is being recorded.
     public static func readFile(
         at path: String, maxOutputBytes: Int = defaultMaxOutputBytes
     ) throws -> (bytes: [UInt8], wasCompressed: Bool) {
-        try decompressIfNeeded(FileSystem.readAll(path), path: path,
-                               maxOutputBytes: maxOutputBytes)
+        let result = try decompressIfNeeded(FileSystem.readAll(path), path: path,
+                                            maxOutputBytes: maxOutputBytes)
+        DataDigests.note(path: path, content: result.bytes, compressed: result.wasCompressed)
+        return result
     }
 
     /// Decompresses a gzip (or zlib) stream of one or more members.

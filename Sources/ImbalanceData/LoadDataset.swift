@@ -15,6 +15,8 @@ public struct DatasetSources: Equatable, Sendable {
     public var classNamesFile: String?
     /// CIFAR-100: which label the sets use; nil for datasets with one label.
     public var label: CIFARLabel?
+    /// SHA-256 of every data file parsed, in the order read (filled by `loadDataset`).
+    public var digests: [DataFileDigest] = []
     /// One line for the command line, e.g. "CIFAR-10: 10,000 training images from 1 of 5
     /// training batches (data_batch_1; not present: data_batch_2, ...), 10,000 test images
     /// from test_batch; class names from batches.meta.txt".
@@ -44,6 +46,15 @@ public struct DatasetSources: Equatable, Sendable {
 ///   labels is an error rather than silently giving fine ones.
 public func loadDataset(kind: DatasetKind, directory: String,
                         cifarLabel: CIFARLabel = .fine) throws -> DatasetSplits {
+    var (splits, digests) = try DataDigests.recording {
+        try loadDatasetFiles(kind: kind, directory: directory, cifarLabel: cifarLabel)
+    }
+    splits.sources?.digests = digests
+    return splits
+}
+
+private func loadDatasetFiles(kind: DatasetKind, directory: String,
+                              cifarLabel: CIFARLabel) throws -> DatasetSplits {
     switch kind.format {
     case .idx:
         guard cifarLabel == .fine else {

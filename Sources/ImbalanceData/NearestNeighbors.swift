@@ -1,22 +1,24 @@
-import CBLAS
+import ImbalanceKernels
 
 /// Exact k-nearest-neighbour search between images by Euclidean distance in input space
 /// (the byte values), for the SMOTE family.
 ///
 /// Exact, not approximate, and independent of how the products are summed: pixels are
-/// integers in 0...255, so with d values per image every product is at most 255^2 and every
-/// dot product at most d * 255^2 (51 million for 784 values, 200 million for 3,072), far
-/// below 2^53. The squared distances |q|^2 + |r|^2 - 2 <q, r> are therefore computed
-/// exactly in Double by one DGEMM per block, whatever the BLAS's blocking or FMA use, and
-/// ties are real ties, broken by the lower position in `references` (scikit-learn does not
-/// specify its order for ties; the fixtures avoid them).
+/// integers in 0...255, so every product is at most 255^2 = 65,025 and a dot product over a
+/// block of 256 values at most 16,646,400, below 2^24: each block's dot products are exact
+/// in Float, whatever the GEMM's order of summation or use of FMA. The engine's SGEMM
+/// (`BLAS.sgemm`) computes them block by block, and the blocks are summed in Double (exact
+/// too: the totals stay far below 2^53). The squared distances |q|^2 + |r|^2 - 2 <q, r> are
+/// therefore exact integers, and ties are real ties, broken by the lower position in
+/// `references` (scikit-learn does not specify its order for ties; the fixtures avoid them).
 ///
-/// Memory stays bounded: references are converted to Double 2,048 at a time and queries
-/// 256 at a time (16 MB and 2 MB of Double for 784-value images), and only the k best per
-/// query are kept.
+/// Memory stays bounded: references are converted to Float 2,048 at a time and queries 256
+/// at a time, and only the k best per query are kept.
 public enum NearestNeighbors {
     public static let referenceBlock = 2_048
     public static let queryBlock = 256
+    /// Values per exact block: 256 * 255^2 < 2^24.
+    static let exactBlock = 256
 
     /// For each of `queries` (indices into `data`), the positions in `references` (indices
     /// into `data`) of its `k` nearest references, nearest first. A reference with the
@@ -40,16 +42,17 @@ public enum NearestNeighbors {
         // Best k per query so far: distances ascending, positions alongside.
         var bestDistance = [Double](repeating: .infinity, count: nq * k)
         var bestPosition = [Int](repeating: -1, count: nq * k)
-        let rBuffer = UnsafeMutablePointer<Double>.allocate(capacity: referenceBlock * d)
-        let qBuffer = UnsafeMutablePointer<Double>.allocate(capacity: queryBlock * d)
+        let rBuffer = UnsafeMutablePointer<Float>.allocate(capacity: referenceBlock * d)
+        let qBuffer = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock * d)
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock * referenceBlock)
         let products = UnsafeMutablePointer<Double>.allocate(capacity: queryBlock * referenceBlock)
-        defer { rBuffer.deallocate(); qBuffer.deallocate(); products.deallocate() }
+        defer { rBuffer.deallocate(); qBuffer.deallocate(); partial.deallocate(); products.deallocate() }
 
         data.pixels.withUnsafeBufferPointer { px in
-            func convert(_ indices: ArraySlice<Int>, into buffer: UnsafeMutablePointer<Double>) {
+            func convert(_ indices: ArraySlice<Int>, into buffer: UnsafeMutablePointer<Float>) {
                 for (row, i) in indices.enumerated() {
                     let src = px.baseAddress! + i * d, dst = buffer + row * d
-                    for j in 0..<d { dst[j] = Double(src[j]) }
+                    for j in 0..<d { dst[j] = Float(src[j]) }
                 }
             }
             var r0 = 0
@@ -60,10 +63,17 @@ public enum NearestNeighbors {
                 while q0 < nq {
                     let qc = min(queryBlock, nq - q0)
                     convert(queries[q0..<(q0 + qc)], into: qBuffer)
-                    // products (qc, rc) = Q (qc, d) * R^T (d, rc)
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(qc), blasint(rc),
-                                blasint(d), 1, qBuffer, blasint(d), rBuffer, blasint(d), 0,
-                                products, blasint(rc))
+                    // products (qc, rc) = Q (qc, d) * R^T (d, rc), in exact blocks of columns.
+                    products.update(repeating: 0, count: qc * rc)
+                    var c0 = 0
+                    while c0 < d {
+                        let cc = min(exactBlock, d - c0)
+                        BLAS.sgemm(transA: false, transB: true, m: qc, n: rc, k: cc, alpha: 1,
+                                   a: qBuffer + c0, lda: d, b: rBuffer + c0, ldb: d, beta: 0,
+                                   c: partial, ldc: rc)
+                        for e in 0..<(qc * rc) { products[e] += Double(partial[e]) }
+                        c0 += cc
+                    }
                     bestDistance.withUnsafeMutableBufferPointer { bd in
                         bestPosition.withUnsafeMutableBufferPointer { bp in
                             for a in 0..<qc {

@@ -1,42 +1,59 @@
-import CBLAS
+import CGEMM
 
-/// Thin, typed access to OpenBLAS.
+/// The engine's matrix products.
 ///
-/// Every matrix here is row-major and Float32. The wrappers exist so that the rest of the
-/// engine never spells out CBLAS enums, and so that thread control (process-wide in
-/// OpenBLAS) has one place to live.
+/// Every matrix here is row-major and Float32. `sgemm` is the engine's own fixed-order GEMM
+/// (Sources/CGEMM): each output element is one sequential chain of fused multiply-adds over
+/// k, so its bits are the same on every CPU, whichever of its AVX-512, AVX2 or scalar
+/// paths runs, and do not depend on OpenBLAS or its version. OpenBLAS (`OpenBLAS`) is left
+/// to the ZCA fit's LAPACK calls and to benchmarks' yardsticks.
 public enum BLAS {
-    /// C = alpha * op(A) * op(B) + beta * C, all row-major.
-    /// op(A) is (m, k), op(B) is (k, n), C is (m, n).
+    /// C = op(A) * op(B) + beta * C, all row-major, with beta 0 or 1 (the only values the
+    /// engine uses): op(A) is (m, k), op(B) is (k, n), C is (m, n). With beta = 1 the chain
+    /// of every element starts from its value in C, so accumulating over several calls is
+    /// the same as one call over the concatenated k.
     @inline(__always)
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                              alpha: Float, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(n), blasint(k), alpha,
-                    a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        precondition(alpha == 1 && (beta == 0 || beta == 1),
+                     "the engine's GEMM computes op(A) op(B) (+ C): alpha 1, beta 0 or 1")
+        ib_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb,
+                 beta == 1 ? 1 : 0, c, ldc)
     }
 
-    /// Sets OpenBLAS's worker-thread count for this process. For LeNet-sized matrices one
-    /// thread is faster than two; sweeps run one process per core instead.
-    public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+    /// The naive definition of `sgemm` (one element at a time, same chain order): the
+    /// reference that tests compare the optimised paths with, bit for bit.
+    public static func sgemmReference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                                      a: UnsafePointer<Float>, lda: Int,
+                                      b: UnsafePointer<Float>, ldb: Int,
+                                      accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        ib_sgemm_reference(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb,
+                           accumulate ? 1 : 0, c, ldc)
     }
 
-    public static var threads: Int { Int(openblas_get_num_threads()) }
-
-    /// The kernel family OpenBLAS selected for this CPU (for example "SkylakeX"), recorded
-    /// with benchmark results because it decides the GEMM speed.
-    public static var coreName: String {
-        guard let p = openblas_get_corename() else { return "unknown" }
-        return String(cString: p)
+    /// The GEMM's instruction-set paths.
+    public enum Path: Int, CaseIterable, Sendable, CustomStringConvertible {
+        case scalar = 0, avx2 = 1, avx512 = 2
+        public var description: String {
+            switch self {
+            case .scalar: return "scalar"
+            case .avx2: return "avx2"
+            case .avx512: return "avx512"
+            }
+        }
     }
 
-    public static var config: String {
-        guard let p = openblas_get_config() else { return "unknown" }
-        return String(cString: p)
+    /// The path `sgemm` takes now (the best this CPU supports unless forced).
+    public static var path: Path { Path(rawValue: Int(ib_gemm_isa())) ?? .scalar }
+    /// The best path this CPU supports.
+    public static var supportedPath: Path { Path(rawValue: Int(ib_gemm_supported_isa())) ?? .scalar }
+
+    /// Forces a path (tests and benchmarks), nil for the automatic choice. Returns false
+    /// when the CPU lacks it. Call only while no GEMM runs.
+    @discardableResult
+    public static func force(_ path: Path?) -> Bool {
+        ib_gemm_force_isa(Int32(path?.rawValue ?? -1)) >= 0
     }
 }

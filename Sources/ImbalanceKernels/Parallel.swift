@@ -2,7 +2,7 @@ import Dispatch
 
 /// The engine's own data parallelism: work is cut into a fixed number of independent
 /// pieces (image groups, planes, output rows) and the pieces are spread over `threads`
-/// workers. OpenBLAS itself stays at one thread.
+/// workers. The GEMM each piece calls is single-threaded.
 ///
 /// Why not OpenBLAS threads: the study's GEMMs are small (LeNet's largest is 50x512x500),
 /// and OpenBLAS splitting each of them in two costs more than it saves (measured: LeNet-5
@@ -18,11 +18,9 @@ public enum Parallel {
     /// --threads`), before any training; 1 runs everything on the calling thread.
     nonisolated(unsafe) public static var threads = 1
 
-    /// Sets the engine's worker count and keeps OpenBLAS at one thread, the only setting
-    /// under which concurrent GEMM calls from several workers are each single-threaded.
+    /// Sets the engine's worker count.
     public static func configure(threads: Int) {
         self.threads = max(1, threads)
-        BLAS.setThreads(1)
     }
 
     /// Runs `body(piece, worker)` for every piece in 0..<count. Worker w takes pieces

@@ -1,5 +1,5 @@
-import CBLAS
 import ImbalanceData
+import ImbalanceKernels
 
 /// How images become network inputs. Fitted transforms learn their statistics from the
 /// training subset only (the imbalanced set, before resampling, so duplicated images do
@@ -42,8 +42,9 @@ public enum GlobalContrastNormalization {
 /// ZCA whitening (pylearn2's `ZCA(filter_bias=0.1)`): with m the mean image and
 /// C = (X - m)^T (X - m) / n + 0.1 I = V diag(l) V^T, every image becomes (x - m) P with
 /// P = V diag(1 / sqrt(l)) V^T. The bias keeps near-zero eigenvalues from amplifying noise.
-/// The fit runs in Double (covariance by DSYRK, eigendecomposition by LAPACK's DSYEVD);
-/// P is stored as Float for the per-image transform, which is one SGEMM per batch.
+/// The fit runs in Double (covariance by DSYRK, eigendecomposition by LAPACK's DSYEVD, both
+/// OpenBLAS's with its kernel family pinned, see `OpenBLAS`); P is stored as Float for the
+/// per-image transform, the engine's own GEMM, one per block of 256 images.
 public struct ZCAWhitening: Sendable {
     public static let filterBias = 0.1
     public let size: Int
@@ -74,9 +75,9 @@ public struct ZCAWhitening: Sendable {
             for j in 0..<d { out[j] = Double(row[j]) - mean[j] }
         }
         var cov = [Double](repeating: 0, count: d * d)
-        cov.withUnsafeMutableBufferPointer { c in
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, blasint(d), blasint(n),
-                        1.0 / Double(n), centred, blasint(d), 0, c.baseAddress!, blasint(d))
+        try cov.withUnsafeMutableBufferPointer { c in
+            try OpenBLAS.dsyrkUpperTransposed(n: d, k: n, alpha: 1.0 / Double(n), a: centred,
+                                              lda: d, beta: 0, c: c.baseAddress!, ldc: d)
         }
         // Mirror the upper triangle so the matrix is full (LAPACK reads the column-major
         // "upper" triangle, which is the row-major lower one).
@@ -92,10 +93,10 @@ public struct ZCAWhitening: Sendable {
             for j in 0..<d { cov[k * d + j] *= s }
         }
         var p = [Double](repeating: 0, count: d * d)
-        cov.withUnsafeBufferPointer { s in
-            p.withUnsafeMutableBufferPointer { out in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, blasint(d), blasint(d), 1,
-                            s.baseAddress!, blasint(d), 0, out.baseAddress!, blasint(d))
+        try cov.withUnsafeBufferPointer { s in
+            try p.withUnsafeMutableBufferPointer { out in
+                try OpenBLAS.dsyrkUpperTransposed(n: d, k: d, alpha: 1, a: s.baseAddress!, lda: d,
+                                                  beta: 0, c: out.baseAddress!, ldc: d)
             }
         }
         for i in 0..<d { for j in (i + 1)..<max(i + 1, d) { p[j * d + i] = p[i * d + j] } }
@@ -119,9 +120,9 @@ public struct ZCAWhitening: Sendable {
                         let src = x + (start + r) * d, dst = scratch + r * d
                         for j in 0..<d { dst[j] = src[j] - m[j] }
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(rows),
-                                blasint(d), blasint(d), 1, scratch, blasint(d),
-                                p.baseAddress!, blasint(d), 0, x + start * d, blasint(d))
+                    BLAS.sgemm(transA: false, transB: false, m: rows, n: d, k: d, alpha: 1,
+                               a: scratch, lda: d, b: p.baseAddress!, ldb: d, beta: 0,
+                               c: x + start * d, ldc: d)
                     start += rows
                 }
             }
@@ -132,29 +133,10 @@ public struct ZCAWhitening: Sendable {
     /// eigenvectors (LAPACK DSYEVD, divide and conquer).
     static func symmetricEigen(_ a: inout [Double], n: Int) throws -> [Double] {
         var w = [Double](repeating: 0, count: n)
-        var jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U"))
-        var nn = Int32(n), lda = Int32(n), info: Int32 = 0
-        var lwork: Int32 = -1, liwork: Int32 = -1
-        var workQuery = 0.0
-        var iworkQuery: Int32 = 0
-        a.withUnsafeMutableBufferPointer { ap in
-            w.withUnsafeMutableBufferPointer { wp in
-                dsyevd_(&jobz, &uplo, &nn, ap.baseAddress!, &lda, wp.baseAddress!,
-                        &workQuery, &lwork, &iworkQuery, &liwork, &info)
-            }
-        }
-        guard info == 0 else { throw PreprocessingError("LAPACK dsyevd workspace query failed (info \(info))") }
-        lwork = Int32(workQuery.rounded(.up)); liwork = iworkQuery
-        var work = [Double](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Int(liwork))
-        a.withUnsafeMutableBufferPointer { ap in
-            w.withUnsafeMutableBufferPointer { wp in
-                work.withUnsafeMutableBufferPointer { wk in
-                    iwork.withUnsafeMutableBufferPointer { iw in
-                        dsyevd_(&jobz, &uplo, &nn, ap.baseAddress!, &lda, wp.baseAddress!,
-                                wk.baseAddress!, &lwork, iw.baseAddress!, &liwork, &info)
-                    }
-                }
+        let info = try a.withUnsafeMutableBufferPointer { ap in
+            try w.withUnsafeMutableBufferPointer { wp in
+                try OpenBLAS.dsyevd(vectors: true, upper: true, n: n, a: ap.baseAddress!, lda: n,
+                                    w: wp.baseAddress!)
             }
         }
         guard info == 0 else {

@@ -1,3 +1,5 @@
+@_exported import ImbalanceDigest
+
 /// The on-disk record of one training job: everything needed to reproduce it and every
 /// metric derived from it. Reports are generated from these records alone.
 ///
@@ -16,7 +18,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Derived seeds, by purpose ("subset", "imbalance", "init", "order", "dropout", ...).
     public var seeds: [String: UInt64]
     public var data: DataSummary
-    /// "finished" or "diverged".
+    /// "finished", "diverged", or "stopped" (a prefix run, `Experiment.run(stopAfter:)`).
     public var status: String
     public var divergence: Divergence?
     /// Metrics by method name: "baseline", "baseline+thresholding", "ROS", "ROS+thresholding",
@@ -26,13 +28,111 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Learning curves by phase name ("phase1", "phase2").
     public var curves: [String: [CurvePoint]]
     public var timings: Timings
+    /// How the learning curves were taken (they are part of the record but not of the job
+    /// config, whose hash is the id). Absent in records written before engine 0.5.0.
+    public var curveSettings: CurveSettings?
+    /// Where the record came from: machine, libraries, data files. Like `timings`, it is
+    /// left out of record equality (`withoutMachineFields`) and of `contentDigest`.
+    /// Absent in records written before engine 0.5.0.
+    public var provenance: Provenance?
 
     public init(id: String, tool: ToolInfo, config: JobConfig, seeds: [String: UInt64],
                 data: DataSummary, status: String, divergence: Divergence?,
-                results: [String: MetricSet], curves: [String: [CurvePoint]], timings: Timings) {
+                results: [String: MetricSet], curves: [String: [CurvePoint]], timings: Timings,
+                curveSettings: CurveSettings? = nil, provenance: Provenance? = nil) {
         self.id = id; self.tool = tool; self.config = config; self.seeds = seeds
         self.data = data; self.status = status; self.divergence = divergence
         self.results = results; self.curves = curves; self.timings = timings
+        self.curveSettings = curveSettings; self.provenance = provenance
+    }
+
+    /// The record with the fields that describe the run rather than its result taken out:
+    /// timings zeroed, provenance removed, the data directory (where this machine keeps
+    /// the files; their digests are in the provenance) emptied. Two runs of one config and
+    /// seed on any x86-64 machine with AVX2 and FMA give equal values (the reproducibility
+    /// guarantee).
+    public var withoutMachineFields: RunRecord {
+        var r = self
+        r.timings = Timings(wallSeconds: 0, trainSeconds: 0, imagesPerSecond: 0)
+        r.provenance = nil
+        r.data.dataDirectory = ""
+        return r
+    }
+
+    /// SHA-256 of the canonical JSON of `withoutMachineFields`: equal digests mean equal
+    /// results, bit for bit.
+    public func contentDigest() throws -> String {
+        var h = SHA256()
+        h.update(Array(try RecordIO.encode(withoutMachineFields)))
+        return h.hexDigest()
+    }
+}
+
+/// Learning-curve settings of a job (`Trainer.curveInterval`, `curveTestLimit`).
+public struct CurveSettings: Codable, Sendable, Equatable {
+    /// Period in iterations (0 = no curves).
+    public var every: Int
+    /// Test images used for each curve point.
+    public var testLimit: Int
+    public init(every: Int, testLimit: Int) { self.every = every; self.testLimit = testLimit }
+}
+
+/// The machine, libraries and data behind a record.
+public struct Provenance: Codable, Sendable, Equatable {
+    public var engineVersion: String
+    /// The Swift compiler that built the binary, e.g. "6.3.1".
+    public var swiftCompiler: String
+    /// e.g. "Linux 6.1.0-26-amd64".
+    public var operatingSystem: String
+    /// The C library (its libm computes exp and log), e.g. "glibc 2.36".
+    public var cLibrary: String
+    public var cpu: CPUInfo
+    /// The engine GEMM's instruction-set path: "avx512", "avx2" or "scalar" (all give the
+    /// same bits; recorded to show it).
+    public var gemmPath: String
+    /// OpenBLAS as loaded in this process; nil with `openBLASError` when it could not be.
+    public var openBLAS: OpenBLASInfo?
+    public var openBLASError: String?
+    /// Whether the job's results went through OpenBLAS (the ZCA fit of gcn-zca).
+    public var usedOpenBLAS: Bool
+    /// SHA-256 of every data file parsed, in the order read.
+    public var dataFiles: [DataFileDigest]
+
+    public init(engineVersion: String, swiftCompiler: String, operatingSystem: String,
+                cLibrary: String, cpu: CPUInfo, gemmPath: String, openBLAS: OpenBLASInfo?,
+                openBLASError: String?, usedOpenBLAS: Bool, dataFiles: [DataFileDigest]) {
+        self.engineVersion = engineVersion; self.swiftCompiler = swiftCompiler
+        self.operatingSystem = operatingSystem; self.cLibrary = cLibrary; self.cpu = cpu
+        self.gemmPath = gemmPath; self.openBLAS = openBLAS; self.openBLASError = openBLASError
+        self.usedOpenBLAS = usedOpenBLAS; self.dataFiles = dataFiles
+    }
+}
+
+public struct CPUInfo: Codable, Sendable, Equatable, Hashable {
+    public var vendor: String
+    /// The brand string, e.g. "AMD EPYC 9B14".
+    public var model: String
+    public var family: Int
+    public var modelNumber: Int
+    /// "AVX-512", "AVX2" (with FMA) or "baseline".
+    public var isa: String
+    public var logicalCores: Int
+    public init(vendor: String, model: String, family: Int, modelNumber: Int, isa: String,
+                logicalCores: Int) {
+        self.vendor = vendor; self.model = model; self.family = family
+        self.modelNumber = modelNumber; self.isa = isa; self.logicalCores = logicalCores
+    }
+}
+
+public struct OpenBLASInfo: Codable, Sendable, Equatable, Hashable {
+    public var version: String
+    /// The kernel family running, e.g. "Haswell".
+    public var core: String
+    public var config: String
+    /// The family ImbalanceBench pinned (nil: OpenBLAS chose for the CPU).
+    public var pinned: String?
+    public init(version: String, core: String, config: String, pinned: String?) {
+        self.version = version; self.core = core; self.config = config; self.pinned = pinned
     }
 }
 

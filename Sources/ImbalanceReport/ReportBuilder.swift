@@ -146,6 +146,7 @@ struct Writer {
         if !tools.isEmpty { md += "- Written by: \(Fmt.inline(tools.joined(separator: ", ")))\n" }
         let schemas = Set(agg.records.map(\.schemaVersion)).sorted().map(String.init)
         if !schemas.isEmpty { md += "- Record schema versions: \(schemas.joined(separator: ", "))\n" }
+        md += ProvenanceLines.markdown(agg.records)
         let samplers = Set(agg.records.map(\.config.sampler)).sorted()
         if !samplers.isEmpty { md += "- Samplers: \(Fmt.inline(samplers.joined(separator: ", ")))\n" }
         let methods = Methods.sorted(agg.records.flatMap { $0.results.keys })

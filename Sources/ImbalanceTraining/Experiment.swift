@@ -97,6 +97,7 @@ public enum Experiment {
                       samplerRatio: config.samplerRatio)
     }
 
+
     /// The data a job trains on: the imbalanced set (indices into the training split, and
     /// its counts) and the training method's set (indices into `dataset`: the training split,
     /// followed by the method's synthetic images when it makes any). Deterministic in the
@@ -138,8 +139,14 @@ public enum Experiment {
     }
 
     /// Runs `config` on already-loaded data and returns its record.
+    ///
+    /// - Parameter stopAfter: stop phase 1 after this many iterations (the schedule stays
+    ///   that of `config.iterations`) and return a record with status "stopped", its
+    ///   learning curves so far and no results: the prefix of the full job, for checking
+    ///   a long record's reproducibility cheaply (`imbench reproduce --iterations`).
     public static func run(_ config: JobConfig, id: String, splits: DatasetSplits,
                            curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                           stopAfter: Int? = nil,
                            progress: ((Progress) -> Void)? = nil) throws -> RunRecord {
         try validate(config)
         let wallStart = DispatchTime.now().uptimeNanoseconds
@@ -189,6 +196,8 @@ public enum Experiment {
         let trainer = Trainer(network: network, classCount: k)
         trainer.curveInterval = curveInterval
         trainer.curveTestLimit = curveTestLimit
+        let stopsEarly = stopAfter.map { $0 < config.iterations } ?? false
+        if stopsEarly { trainer.stopAfter = stopAfter }
         let policy = try LearningRatePolicy(parsing: config.learningRatePolicy)
         let settings = SolverSettings(iterations: config.iterations, batchSize: config.batchSize,
                                       baseLearningRate: config.baseLearningRate, policy: policy,
@@ -223,6 +232,8 @@ public enum Experiment {
             status = "diverged"
             divergence = Divergence(phase: "phase1", iteration: at,
                                     reason: phase1.divergenceReason ?? "non-finite values")
+        } else if stopsEarly {
+            status = "stopped"
         } else {
             let t = DispatchTime.now().uptimeNanoseconds
             let scores = trainer.predict(inputs.test)
@@ -317,7 +328,10 @@ public enum Experiment {
             timings: Timings(wallSeconds: wall, trainSeconds: trainSeconds,
                              imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9),
                              preprocessingSeconds: preprocessingSeconds,
-                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds))
+                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds),
+            curveSettings: CurveSettings(every: curveInterval, testLimit: curveTestLimit),
+            provenance: .current(dataFiles: splits.sources?.digests ?? [],
+                                 usedOpenBLAS: preprocessing == .gcnZCA))
     }
 
     /// `network` with `CosineClassifier` in place of its last layer, which must be the fully
@@ -355,20 +369,12 @@ public struct ExperimentError: Error, CustomStringConvertible {
 
 public enum ImbalanceBenchInfo {
     /// Recorded in every run record. Bumped whenever the engine's floating-point results
-    /// change, so a record says which engine produced it: 0.2.0 convolves one image per
-    /// im2col chunk, sums convolution gradients in fixed image groups and biases in eight
-    /// lanes, and runs 3x3 stride-1 layers by Winograd where it pays (records of 0.1.0
-    /// reproduce bit for bit only with 0.1.0, tag v0.1.0). 0.3.0 also computes the weight
-    /// gradient of 3x3 stride-1 layers with 16 or more channels by Winograd and unfolds
-    /// large images in bands of output rows, which changes All-CNN's and ResNet-10's bits
-    /// (LeNet-5's records are the same as 0.2.0's). 0.4.0 splits the kernel rows of
-    /// stride-1 direct convolutions with C*KW >= 64 into GEMMs of their own (LeNet-5's
-    /// conv2, All-CNN's conv7, ResNet-10's 8x8 blocks), which sums their products in
-    /// another order, and batches at least 128 output positions per GEMM in layers whose
-    /// weights exceed 1 MiB (All-CNN's conv7, ResNet-10's 8x8 and 4x4 blocks), and bands
-    /// only images whose column matrix exceeds 1 MiB (not 512 KiB); these change every
-    /// network's bits.
-    public static let version = "0.4.0"
+    /// change, so a record says which engine produced it (CHANGELOG.md lists what each
+    /// version changed). 0.5.0 computes every GEMM with the engine's own fixed-order kernel
+    /// (one sequential FMA chain per element, Sources/CGEMM) instead of OpenBLAS, and pins
+    /// OpenBLAS's kernel family for the ZCA fit, so that its records are the same on every
+    /// x86-64 CPU with AVX2 and FMA.
+    public static let version = "0.5.0"
 }
 
 extension MetricSet {

@@ -73,6 +73,10 @@ public final class Trainer {
     public let network: Network
     public let classCount: Int
     public var progressInterval: Int = 50
+    /// Stop after this many iterations, keeping the schedule of `settings.iterations`
+    /// (`imbench reproduce --iterations`); nil runs them all.
+    public var stopAfter: Int?
+
     /// Learning-curve period in iterations (0 = none) and how many test images to use.
     public var curveInterval: Int = 0
     public var curveTestLimit: Int = 2_000
@@ -139,7 +143,8 @@ public final class Trainer {
         var it = 0
         reserve(batch: batch)
         let k = classCount
-        while it < settings.iterations {
+        let last = min(settings.iterations, stopAfter ?? settings.iterations)
+        while it < last {
             sampler.next(into: indexBuffer, count: batch, iteration: it, iterations: settings.iterations,
                          rng: &orderRNG)
             data.fillBatch(indices: UnsafeBufferPointer(start: indexBuffer, count: batch),

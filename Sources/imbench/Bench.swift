@@ -37,6 +37,8 @@ struct Bench: ParsableCommand {
     var winogradTiles: Int?
     @Option(help: ArgumentHelp("Fewest GEMM columns per im2col chunk (small maps batch images until their GEMM is this wide).", visibility: .hidden))
     var minimumColumns: Int?
+    @Option(help: ArgumentHelp("Force the engine GEMM's path: avx512, avx2 or scalar (all give the same bits; to measure each).", visibility: .hidden))
+    var gemmPath: String?
     @Option(help: "Write the results as JSON here.") var output: String?
 
     struct Result: Codable {
@@ -44,6 +46,10 @@ struct Bench: ParsableCommand {
         var batch: Int
         var threads: Int
         var openblasCore: String
+        /// The engine GEMM's instruction-set path ("avx512", "avx2", "scalar").
+        var gemmPath: String
+        /// The engine's own GEMM on 512^3, one thread.
+        var engineGEMMGFLOPS: Double
         var trainImagesPerSecond: Double
         var trainRuns: [Double]
         var inferenceImagesPerSecond: Double
@@ -66,6 +72,14 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         Parallel.configure(threads: threads)
+        if let gemmPath {
+            guard let path = BLAS.Path.allCases.first(where: { $0.description == gemmPath }) else {
+                throw ValidationError("--gemm-path: unknown path '\(gemmPath)' (expected avx512, avx2 or scalar)")
+            }
+            guard BLAS.force(path) else {
+                throw ValidationError("--gemm-path \(gemmPath): this CPU does not support it (best: \(BLAS.supportedPath))")
+            }
+        }
         let classes = 10
         let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
         let net = model == "resnet10"
@@ -129,11 +143,14 @@ struct Bench: ParsableCommand {
         let trainFLOP = forwardFLOP + 2 * macs + 2 * (macs - firstMACs)
         let trainIPS = median(trainRuns), inferIPS = median(inferRuns)
         // The yardstick gets the same cores: OpenBLAS on `threads` threads for this one GEMM.
-        BLAS.setThreads(threads)
-        let gemm = measureSGEMM(size: 512)
-        BLAS.setThreads(1)
+        let blas = try OpenBLAS.load()
+        try OpenBLAS.setThreads(threads)
+        let gemm = try measureSGEMM(size: 512, engine: false)
+        try OpenBLAS.setThreads(1)
+        let engineGEMM = try measureSGEMM(size: 512, engine: true)
         var result = Result(
-            model: model, batch: batch, threads: threads, openblasCore: BLAS.coreName,
+            model: model, batch: batch, threads: threads, openblasCore: blas.core,
+            gemmPath: BLAS.path.description, engineGEMMGFLOPS: engineGEMM,
             trainImagesPerSecond: trainIPS, trainRuns: trainRuns,
             inferenceImagesPerSecond: inferIPS,
             trainGFLOPS: trainIPS * trainFLOP / 1e9, inferenceGFLOPS: inferIPS * forwardFLOP / 1e9,
@@ -144,13 +161,14 @@ struct Bench: ParsableCommand {
         if layers { result.layers = timeLayers(net, data: data) }
 
         print("ImbalanceBench \(ImbalanceBenchInfo.version) bench: \(model), batch \(batch), "
-              + "\(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
+              + "\(threads) thread(s), OpenBLAS core \(blas.core), engine GEMM path \(BLAS.path)")
         print(String(format: "  training   %8.0f images/s  %6.1f GFLOP/s  (%.1f MFLOP/image; 10,000 iterations in %.0f s)",
                      trainIPS, result.trainGFLOPS, result.trainMFLOPPerImage, result.secondsPer10kIterations))
         print(String(format: "  inference  %8.0f images/s  %6.1f GFLOP/s  (%.1f MFLOP/image)",
                      inferIPS, result.inferenceGFLOPS, result.forwardMFLOPPerImage))
-        print(String(format: "  sgemm 512x512x512: %.1f GFLOP/s (same run); training reaches %.0f%% of it",
-                     gemm, 100 * result.trainGFLOPS / gemm))
+        print(String(format: "  sgemm 512x512x512: OpenBLAS %.1f GFLOP/s (same run, %d thread(s)); training reaches %.0f%% of it",
+                     gemm, threads, 100 * result.trainGFLOPS / gemm))
+        print(String(format: "  the engine's GEMM 512x512x512: %.1f GFLOP/s (1 thread)", engineGEMM))
         print(String(format: "  peak memory %.0f MiB", result.peakMemoryMiB))
         if let lt = result.layers {
             print("  per layer (ms per batch):      forward  backward")
@@ -213,16 +231,22 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// sgemm GFLOP/s on square matrices, the yardstick every kernel figure is set against.
-func measureSGEMM(size n: Int, repeats: Int = 20) -> Double {
+/// sgemm GFLOP/s on square matrices, the yardstick every kernel figure is set against:
+/// OpenBLAS's (`engine` false) or the engine's own fixed-order GEMM.
+func measureSGEMM(size n: Int, repeats: Int = 20, engine: Bool) throws -> Double {
     let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
     var c = [Float](repeating: 0, count: n * n)
     var times: [Double] = []
-    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+    try a.withUnsafeBufferPointer { ap in try b.withUnsafeBufferPointer { bp in try c.withUnsafeMutableBufferPointer { cp in
         for r in 0..<(repeats + 3) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            BLAS.sgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
-                       b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+            if engine {
+                BLAS.sgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
+                           b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+            } else {
+                try OpenBLAS.sgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!,
+                                   lda: n, b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+            }
             if r >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
         }
     } } }

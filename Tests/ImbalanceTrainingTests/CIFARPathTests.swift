@@ -40,7 +40,6 @@ func cifarStyleJob(model: String = "resnet10", sampler: String = "none", twoPhas
 }
 
 final class CIFARPathTests: XCTestCase {
-    override class func setUp() { BLAS.setThreads(1) }
 
     /// ZCA, augmentation, batch norm and two-phase training together: the same config gives
     /// the same record bit for bit (timings aside), and the augmentation seeds are recorded.

@@ -18,7 +18,6 @@ func methodJob(_ methods: [String], parameters: [String: [String: ParameterValue
 }
 
 final class MethodRegistryTests: XCTestCase {
-    override class func setUp() { BLAS.setThreads(1) }
 
     /// The names the issue fixes (so configs written today keep working), each once, every
     /// reusing method on a training method, every default valid.

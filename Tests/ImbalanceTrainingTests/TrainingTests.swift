@@ -41,10 +41,6 @@ func smallJob(sampler: String = "none", twoPhase: Bool = false, iterations: Int 
 }
 
 final class TrainingTests: XCTestCase {
-    /// One OpenBLAS thread, as the CLI always sets (the engine's own threads split the
-    /// batch): a second OpenBLAS thread only spins on these small matrices.
-    override class func setUp() { BLAS.setThreads(1) }
-
     /// LeNet-5 on 2,000 real MNIST images for 150 iterations: the loss must fall by far and
     /// test accuracy must rise far above chance (10%).
     func testLeNetLearnsOnRealMNISTSubset() throws {

@@ -161,8 +161,9 @@ public struct KernelRunner {
             min: roundTo(sorted.first ?? 0, 2), max: roundTo(sorted.last ?? 0, 2))
         let machine = Machine(
             cpu: Machine.cpuModel, logicalCores: ProcessInfo.processInfo.activeProcessorCount,
-            openblasCore: BLAS.coreName, openblasConfig: BLAS.config.trimmingCharacters(in: .whitespaces),
-            openblasThreads: BLAS.threads, loadAverageAtStart: loadStart,
+            openblasCore: (try? OpenBLAS.load())?.core ?? "unavailable",
+            openblasConfig: (try? OpenBLAS.load())?.config ?? "unavailable",
+            openblasThreads: OpenBLAS.threads, loadAverageAtStart: loadStart,
             loadAverageAtEnd: Machine.loadAverage)
         return KernelReport(
             date: ISO8601DateFormatter().string(from: Date()), command: command, machine: machine,

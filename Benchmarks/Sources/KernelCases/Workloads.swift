@@ -460,7 +460,8 @@ public final class UnfoldWorkload: Workload {
 
 // MARK: - sgemm
 
-/// A plain sgemm on random operands, the machine's yardstick.
+/// A plain sgemm on random operands, the machine's yardstick: OpenBLAS's (its kernel family
+/// pinned as for the engine's ZCA fit), not the engine's own GEMM.
 public final class GemmWorkload: Workload {
     public let shape: GemmShape
     let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>
@@ -480,8 +481,8 @@ public final class GemmWorkload: Workload {
     deinit { a.deallocate(); b.deallocate(); c.deallocate() }
 
     public func run() {
-        BLAS.sgemm(transA: false, transB: false, m: shape.m, n: shape.n, k: shape.k, alpha: 1,
-                   a: a, lda: shape.k, b: b, ldb: shape.n, beta: 0, c: c, ldc: shape.n)
+        try! OpenBLAS.sgemm(transA: false, transB: false, m: shape.m, n: shape.n, k: shape.k, alpha: 1,
+                            a: a, lda: shape.k, b: b, ldb: shape.n, beta: 0, c: c, ldc: shape.n)
     }
 
     public func verified() throws -> (checks: [Check], passes: [Pass]) {

@@ -66,7 +66,7 @@ struct KernelReportCommand: ParsableCommand {
         guard !selection.isEmpty else {
             throw ValidationError("--filter '\(filter ?? "")' matches no case (see --list)")
         }
-        BLAS.setThreads(threads)
+        try OpenBLAS.setThreads(threads)
         let runner = KernelRunner(
             policy: TimingPolicy(minRuns: minRuns, minSeconds: minSeconds),
             log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
