@@ -227,3 +227,15 @@ extension MethodRegistry {
         return jobs[0]
     }
 }
+
+extension MethodRegistry {
+    /// How many training phases a job runs after its first (two-phase training, cRT): for
+    /// cost estimates. Each trains the last layer(s) only, as long as the first phase unless
+    /// its hyperparameters shorten it.
+    public static func extraPhases(of config: JobConfig) -> Int {
+        let listed = (config.derivedMethods ?? [:]).keys.filter {
+            if case .phase = named($0)?.role { return true }; return false
+        }.count
+        return listed + (config.twoPhase ? 1 : 0)
+    }
+}
