@@ -129,8 +129,10 @@ struct LongTailSection {
                 if sa.mean > sb.mean { x += 1 }
             }
             guard y > 0 else { continue }
+            let verdict = 2 * x > y ? "as \(c.source)" : 2 * x == y ? "split evenly (\(c.source): above)"
+                : "unlike \(c.source)"
             lines.append("\(Fmt.inline(Methods.label(c.better))) above \(Fmt.inline(Methods.label(c.worse))) in "
-                         + "\(x) of \(y) settings — " + (2 * x > y ? "as" : "unlike") + " \(c.source)")
+                         + "\(x) of \(y) settings — " + verdict)
         }
         guard !lines.isEmpty else { return "" }
         var md = "Published orderings, by mean accuracy per setting (no test of significance; a setting counts when "
