@@ -108,26 +108,12 @@ final class AdjustedSoftmaxKernel {
     }
 }
 
-/// Focal loss (Lin et al. 2017) on the softmax: L = -(1 - p_y)^gamma log p_y, averaged over
-/// the batch; gamma = 0 is cross-entropy. With class weights it is the class-balanced focal
-/// loss of Cui et al. 2019 (their code normalises by the batch size, `.batch`).
-///
-/// Cui et al.'s released code uses the sigmoid form of the focal loss; this suite's networks
-/// end in a softmax, so this is the softmax form (as in the LDAM-DRW reference code's
-/// `FocalLoss`, which multiplies the per-sample cross-entropy by (1 - p_y)^gamma).
-public final class FocalLoss: Loss {
-    public let gamma: Double
-    public let classWeights: [Double]?
-    public let normalization: LossNormalization
-    private let kernel: AdjustedSoftmaxKernel
+/// A loss the shared kernel computes; the subclasses below only configure the kernel.
+public class AdjustedSoftmaxLoss: Loss {
+    let kernel: AdjustedSoftmaxKernel
+    public var name: String { "adjusted softmax cross-entropy" }
 
-    public var name: String { classWeights == nil ? "focal(gamma=\(gamma))" : "weighted focal(gamma=\(gamma))" }
-
-    public init(gamma: Double, classWeights: [Double]? = nil, normalization: LossNormalization = .batch) {
-        precondition(gamma >= 0 && gamma.isFinite, "focal gamma must be a finite number >= 0")
-        self.gamma = gamma; self.classWeights = classWeights; self.normalization = normalization
-        kernel = AdjustedSoftmaxKernel(gamma: gamma, weights: classWeights, normalization: normalization)
-    }
+    init(kernel: AdjustedSoftmaxKernel) { self.kernel = kernel }
 
     public func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int>, batch: Int,
                          classes: Int, probabilities: UnsafeMutablePointer<Float>?,
@@ -137,26 +123,39 @@ public final class FocalLoss: Loss {
     }
 }
 
+/// Focal loss (Lin et al. 2017) on the softmax: L = -(1 - p_y)^gamma log p_y, averaged over
+/// the batch; gamma = 0 is cross-entropy. With class weights it is the class-balanced focal
+/// loss of Cui et al. 2019 (their code normalises by the batch size, `.batch`).
+///
+/// Cui et al.'s released code uses the sigmoid form of the focal loss; this suite's networks
+/// end in a softmax, so this is the softmax form (as in the LDAM-DRW reference code's
+/// `FocalLoss`, which multiplies the per-sample cross-entropy by (1 - p_y)^gamma).
+public final class FocalLoss: AdjustedSoftmaxLoss {
+    public let gamma: Double
+    public let classWeights: [Double]?
+    public let normalization: LossNormalization
+
+    public override var name: String { classWeights == nil ? "focal(gamma=\(gamma))" : "weighted focal(gamma=\(gamma))" }
+
+    public init(gamma: Double, classWeights: [Double]? = nil, normalization: LossNormalization = .batch) {
+        precondition(gamma >= 0 && gamma.isFinite, "focal gamma must be a finite number >= 0")
+        self.gamma = gamma; self.classWeights = classWeights; self.normalization = normalization
+        super.init(kernel: AdjustedSoftmaxKernel(gamma: gamma, weights: classWeights, normalization: normalization))
+    }
+}
+
 /// Cross-entropy with per-class weights averaged over the batch (`.batch`): the
 /// class-balanced softmax cross-entropy of Cui et al. 2019 when the weights are
 /// `ClassBalance.effectiveNumberWeights`. (Buda-style class weighting, which divides by the
 /// sum of the weights, is `CrossEntropyLoss(classWeights:)`.)
-public final class WeightedCrossEntropyLoss: Loss {
+public final class WeightedCrossEntropyLoss: AdjustedSoftmaxLoss {
     public let classWeights: [Double]
     public let normalization: LossNormalization
-    private let kernel: AdjustedSoftmaxKernel
-    public var name: String { "weighted cross-entropy (\(normalization.rawValue) mean)" }
+    public override var name: String { "weighted cross-entropy (\(normalization.rawValue) mean)" }
 
     public init(classWeights: [Double], normalization: LossNormalization = .batch) {
         self.classWeights = classWeights; self.normalization = normalization
-        kernel = AdjustedSoftmaxKernel(weights: classWeights, normalization: normalization)
-    }
-
-    public func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int>, batch: Int,
-                         classes: Int, probabilities: UnsafeMutablePointer<Float>?,
-                         logitsGradient: UnsafeMutablePointer<Float>?) -> Double {
-        kernel.evaluate(logits: logits, labels: labels, batch: batch, classes: classes,
-                        probabilities: probabilities, logitsGradient: logitsGradient)
+        super.init(kernel: AdjustedSoftmaxKernel(weights: classWeights, normalization: normalization))
     }
 }
 
@@ -168,21 +167,20 @@ public final class WeightedCrossEntropyLoss: Loss {
 ///
 /// The reference code pairs this loss with a cosine classifier (`CosineClassifier`), whose
 /// logits lie in [-1, 1]; s = 30 assumes that scale.
-public final class LDAMLoss: Loss {
+public final class LDAMLoss: AdjustedSoftmaxLoss {
     public let margins: [Double]
     public let scale: Double
     public let classWeights: [Double]?
-    private let kernel: AdjustedSoftmaxKernel
-    public var name: String { classWeights == nil ? "LDAM(s=\(scale))" : "LDAM(s=\(scale), re-weighted)" }
+    public override var name: String { classWeights == nil ? "LDAM(s=\(scale))" : "LDAM(s=\(scale), re-weighted)" }
 
     /// - Parameter classCounts: n_j of the training set; a class with no examples gets the
     ///   largest margin (it never occurs as a label, so its margin is never used).
     public init(classCounts: [Int], maxMargin: Double = 0.5, scale: Double = 30,
                 classWeights: [Double]? = nil) {
-        margins = Self.margins(classCounts: classCounts, maxMargin: maxMargin)
-        self.scale = scale; self.classWeights = classWeights
-        kernel = AdjustedSoftmaxKernel(margins: margins, scale: scale, weights: classWeights,
-                                       normalization: .weights)
+        let margins = Self.margins(classCounts: classCounts, maxMargin: maxMargin)
+        self.margins = margins; self.scale = scale; self.classWeights = classWeights
+        super.init(kernel: AdjustedSoftmaxKernel(margins: margins, scale: scale, weights: classWeights,
+                                                 normalization: .weights))
     }
 
     /// Delta_j = maxMargin * (n_min / n_j)^(1/4) over the classes with examples: the
@@ -193,32 +191,24 @@ public final class LDAMLoss: Loss {
         guard top > 0 else { return classCounts.map { _ in maxMargin } }
         return classCounts.indices.map { classCounts[$0] > 0 ? raw[$0] * (maxMargin / top) : maxMargin }
     }
-
-    public func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int>, batch: Int,
-                         classes: Int, probabilities: UnsafeMutablePointer<Float>?,
-                         logitsGradient: UnsafeMutablePointer<Float>?) -> Double {
-        kernel.evaluate(logits: logits, labels: labels, batch: batch, classes: classes,
-                        probabilities: probabilities, logitsGradient: logitsGradient)
-    }
 }
 
 /// Cross-entropy on z_j + b_j for fixed per-class offsets b: the logit-adjusted loss of
 /// Menon et al. 2021 (b_j = tau log pi_j) and the balanced softmax of Ren et al. 2020
 /// (b_j = log n_j). With tau = 1 the two are the same loss: log n_j and log pi_j differ by
 /// log sum n, the same for every class, which the softmax cancels.
-public final class LogitAdjustedLoss: Loss {
+public final class LogitAdjustedLoss: AdjustedSoftmaxLoss {
     public let offsets: [Double]
-    public let name: String
-    private let kernel: AdjustedSoftmaxKernel
+    private let label: String
+    public override var name: String { label }
 
     public init(offsets: [Double], name: String = "logit-adjusted cross-entropy") {
-        self.offsets = offsets; self.name = name
-        kernel = AdjustedSoftmaxKernel(offsets: offsets)
+        self.offsets = offsets; label = name
+        super.init(kernel: AdjustedSoftmaxKernel(offsets: offsets))
     }
 
     /// Menon et al.: b_j = tau * log(n_j / sum n). A class with no examples would get
-    /// -infinity; it never occurs as a label, and its offset is set to the smallest finite
-    /// one so that it cannot win the softmax.
+    /// -infinity; it never occurs as a label, and gets the smallest offset of the others.
     public static func logitAdjusted(classCounts: [Int], tau: Double) -> LogitAdjustedLoss {
         let total = Double(classCounts.reduce(0, +))
         return LogitAdjustedLoss(offsets: logOffsets(classCounts.map { Double($0) / total }, factor: tau),
@@ -235,13 +225,6 @@ public final class LogitAdjustedLoss: Loss {
         let logs = values.map { $0 > 0 ? factor * log($0) : Double.nan }
         let floor = logs.filter { !$0.isNaN }.min() ?? 0
         return logs.map { $0.isNaN ? floor : $0 }
-    }
-
-    public func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int>, batch: Int,
-                         classes: Int, probabilities: UnsafeMutablePointer<Float>?,
-                         logitsGradient: UnsafeMutablePointer<Float>?) -> Double {
-        kernel.evaluate(logits: logits, labels: labels, batch: batch, classes: classes,
-                        probabilities: probabilities, logitsGradient: logitsGradient)
     }
 }
 

@@ -1,5 +1,3 @@
-import ImbalanceData
-
 extension MethodDefinition {
     /// Random minority oversampling: every class grows to the largest by replicating random
     /// examples (with replacement), as imbalanced-learn's `RandomOverSampler`; with
@@ -8,9 +6,5 @@ extension MethodDefinition {
         name: "ROS", label: "ROS", family: .resampling,
         summary: "random oversampling: replicate random examples of every class up to the largest",
         reference: "Buda et al. 2018, method 1", inBuda2018: true,
-        role: .training(TrainingRecipe(trainingSet: { context, data, imbalanced, rng in
-            TrainingSet(indices: try resample(imbalanced, labels: data.labels, classCount: data.classCount,
-                                              sampler: .randomOversampling,
-                                              target: context.samplerRatio.map { .ratio($0) } ?? .balance, rng: &rng))
-        }, supportsRatio: true)))
+        role: .training(.randomResampling(.randomOversampling)))
 }

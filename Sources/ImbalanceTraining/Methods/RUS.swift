@@ -1,5 +1,3 @@
-import ImbalanceData
-
 extension MethodDefinition {
     /// Random majority undersampling: every class shrinks to the smallest by keeping a
     /// random subset (without replacement), as imbalanced-learn's `RandomUnderSampler`; with
@@ -8,9 +6,5 @@ extension MethodDefinition {
         name: "RUS", label: "RUS", family: .resampling,
         summary: "random undersampling: keep a random subset of every class, as large as the smallest",
         reference: "Buda et al. 2018, method 2", inBuda2018: true,
-        role: .training(TrainingRecipe(trainingSet: { context, data, imbalanced, rng in
-            TrainingSet(indices: try resample(imbalanced, labels: data.labels, classCount: data.classCount,
-                                              sampler: .randomUndersampling,
-                                              target: context.samplerRatio.map { .ratio($0) } ?? .balance, rng: &rng))
-        }, supportsRatio: true)))
+        role: .training(.randomResampling(.randomUndersampling)))
 }
