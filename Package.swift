@@ -31,6 +31,11 @@ let package = Package(
         .target(name: "COpenBLAS"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // libjpeg-turbo (libjpeg62-turbo-dev) for JPEG images, and the C shim that turns its
+        // longjmp error reports into return codes (Swift cannot catch a longjmp).
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CJPEGDecode", dependencies: ["CJPEG"]),
 
         // The engine's own fixed-order SGEMM (AVX-512, AVX2 and scalar paths, same bits on
         // every CPU) and CPU identification. No multiply-add may be contracted behind the
@@ -39,7 +44,8 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("m")]),
         // SHA-256 and MD5 (streaming, checked against the standards' vectors): data-file
         // digests in records, record digests, dataset verification.
-        .target(name: "ImbalanceDigest"),
+        .target(name: "CSHA256"),
+        .target(name: "ImbalanceDigest", dependencies: ["CSHA256"]),
         // The run-record schema shared by training, sweeps and reports.
         .target(name: "ImbalanceRecords", dependencies: ["ImbalanceDigest"]),
         // Seeded, splittable random streams shared by data selection and training.
@@ -49,10 +55,11 @@ let package = Package(
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
-        // File formats, dataset locations, base sets, imbalance profiles and resampling (the
-        // SMOTE family's exact k-NN runs on the engine's GEMM).
+        // File formats (IDX, CIFAR, NPZ, image folders, CSV lists, PNG, JPEG, ILSVRC-2012),
+        // the dataset-reader registry, dataset locations, base sets, imbalance profiles and
+        // resampling (the SMOTE family's exact k-NN runs on the engine's GEMM).
         .target(name: "ImbalanceData",
-                dependencies: ["CZlib", "ImbalanceRandom", "ImbalanceDigest", "ImbalanceKernels"]),
+                dependencies: ["CZlib", "CJPEGDecode", "ImbalanceRandom", "ImbalanceDigest", "ImbalanceKernels"]),
         // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",
@@ -85,12 +92,15 @@ let package = Package(
         .testTarget(name: "ImbalanceKernelsTests", dependencies: ["ImbalanceKernels"]),
         .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData"],
-                    resources: [.copy("Fixtures")]),
+        // Builders of test inputs (tar archives, MAT-files, a small ILSVRC-2012 directory)
+        // shared by the test targets; never part of a product.
+        .target(name: "ImbalanceTestSupport", dependencies: ["ImbalanceData"], path: "Tests/ImbalanceTestSupport"),
+        .testTarget(name: "ImbalanceDataTests", dependencies: ["ImbalanceData", "ImbalanceTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining"]),
+        .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining", "ImbalanceTestSupport"]),
         .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport", "ImbalanceRandom"]),
         .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
         .testTarget(name: "ImbalanceFetchTests", dependencies: ["ImbalanceFetch"]),

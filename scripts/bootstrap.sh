@@ -2,12 +2,13 @@
 # Installs what ImbalanceBench needs on a fresh Debian machine (only what is missing), then
 # builds the release binary. Safe to run repeatedly: it does nothing that is already done.
 #   libopenblas-dev   GEMM (system-library target CBLAS)
-#   zlib1g-dev        gzip (system-library target CZlib)
-#   pkg-config        how SwiftPM finds both
+#   zlib1g-dev        gzip, PNG and zip inflation (system-library target CZlib)
+#   libjpeg62-turbo-dev  JPEG decoding (system-library target CJPEG)
+#   pkg-config        how SwiftPM finds them
 #   dataset-fashion-mnist  the default data of the quick start (real Fashion-MNIST)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+packages=(libopenblas-dev zlib1g-dev libjpeg62-turbo-dev pkg-config dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,7 +10,7 @@ public enum BaseSet {
     /// class, so the result depends only on the seed and the class sizes. The result is
     /// sorted so that later draws (imbalance, resampling) see the same order whatever the
     /// draw order here was.
-    public static func capPerClass(_ dataset: ImageDataset, maxPerClass: Int?,
+    public static func capPerClass(_ dataset: some LabelledImages, maxPerClass: Int?,
                                    rng: inout RandomStream) -> [Int] {
         guard let cap = maxPerClass else { return Array(0..<dataset.count) }
         precondition(cap > 0, "maxPerClass must be positive (use parseMaxPerClass to validate input)")

@@ -137,19 +137,45 @@ public struct CIFARLayout: Equatable, Sendable {
 }
 
 extension DatasetKind {
-    /// The CIFAR layout of this kind, or nil for IDX datasets.
-    public var cifarLayout: CIFARLayout? {
-        switch self {
-        case .cifar10: return .cifar10
-        case .cifar100: return .cifar100
-        case .mnist, .fashionMNIST: return nil
-        }
-    }
+    /// The CIFAR layout of this kind, or nil for datasets in other formats.
+    public var cifarLayout: CIFARLayout? { (reader as? CIFARReader)?.layout }
 
     /// Class names for a label choice: the coarse list for `.cifar100` with `.coarse`,
     /// `classNames` otherwise.
     public func classNames(label: CIFARLabel) -> [String] {
         cifarLayout?.classNames(for: label) ?? classNames
+    }
+}
+
+/// CIFAR binary batches (`CIFARFile`), loose or in the official tar.gz archive, read by
+/// `loadCIFARDataset`. A user's data in this format is read as CIFAR-10 records (1 label
+/// byte, 10 classes, 32 x 32 x 3); records keep the batches' order.
+public struct CIFARReader: DatasetReader {
+    public var layout: CIFARLayout
+
+    public init(layout: CIFARLayout) { self.layout = layout }
+
+    public var format: String { "cifar-binary" }
+    public var summary: String { "CIFAR binary batches (label byte(s) + 3,072 pixel bytes per record): data_batch_1..5.bin and test_batch.bin (each optionally .gz), or the official .tar.gz" }
+    public var requirement: String { layout.requirement }
+
+    public func locationProblem(at path: String, fileExists: (String) -> Bool,
+                                isDirectory: (String) -> Bool) -> String? {
+        layout.locationProblem(in: path, fileExists: fileExists)
+    }
+
+    public func read(_ request: ReadRequest) throws -> DatasetSplits {
+        let kind = request.kind ?? (layout == .cifar100 ? .cifar100 : .cifar10)
+        var splits = try loadCIFARDataset(kind: kind, directory: request.path, label: request.label)
+        if request.kind == nil {
+            splits.kind = nil
+            splits.name = request.name
+        }
+        if let conversion = request.conversion {
+            splits.train = try conversion.apply(splits.train)
+            splits.test = try conversion.apply(splits.test)
+        }
+        return splits
     }
 }
 

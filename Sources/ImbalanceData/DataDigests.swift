@@ -45,4 +45,39 @@ public enum DataDigests {
                                     compressed: compressed)
         stateLock.locked { current?.append(digest) }
     }
+
+    /// Records a digest computed by the reader (a whole image folder or CSV list as one
+    /// entry: `FileSetDigest`).
+    public static func note(_ digest: DataFileDigest) {
+        guard isRecording else { return }
+        stateLock.locked { current?.append(digest) }
+    }
 }
+
+/// One digest for a set of files read together (an image folder's or a CSV list's images),
+/// so a record of a 70,000-image folder carries one entry, not 70,000: SHA-256 over, for
+/// every file in the reader's canonical order, its path relative to the set's root (UTF-8),
+/// a NUL byte, its length as 8 bytes little-endian, and its bytes. `bytes` counts the
+/// files' bytes. Computed only while a digest recording runs.
+struct FileSetDigest {
+    private var hash = SHA256()
+    private var total = 0
+    private var files = 0
+    private let active = DataDigests.isRecording
+
+    mutating func add(relative: String, bytes: [UInt8]) {
+        guard active else { return }
+        hash.update(Array(relative.utf8) + [0] + (0..<8).map { UInt8(truncatingIfNeeded: bytes.count >> (8 * $0)) })
+        hash.update(bytes)
+        total += bytes.count
+        files += 1
+    }
+
+    /// Notes the set as `path` (described as `path (N files)`), when it holds any file.
+    func note(path: String) {
+        guard active, files > 0 else { return }
+        DataDigests.note(DataFileDigest(path: "\(path) (\(files) files)", bytes: total,
+                                        sha256: hash.hexDigest(), compressed: false))
+    }
+}
+

@@ -11,18 +11,21 @@
 ///    a directory holding files directly is taken for whichever dataset is asked for.
 ///    If neither holds the dataset, the search goes on (one variable may serve several
 ///    datasets) and the skipped places are reported in `Resolution.skipped`.
-/// 3. Standard places, in order:
+/// 3. Standard places, in order: the dataset's `placesBefore`, `~/.cache/imbench/<name>`,
+///    `./data/<name>`, then its `placesAfter` (`DatasetKind`):
 ///    - fashion-mnist: `/usr/share/datasets/fashion-mnist` (Debian's
 ///      `dataset-fashion-mnist`), `~/.cache/imbench/fashion-mnist`, `./data/fashion-mnist`;
 ///    - mnist: `~/.cache/imbench/mnist`, `./data/mnist`, `../shared/datasets/mnist`;
 ///    - cifar10: `~/.cache/imbench/cifar10`, `./data/cifar10`,
 ///      `../shared/datasets/cifar-10-batches-bin`;
-///    - cifar100: `~/.cache/imbench/cifar100`, `./data/cifar100`.
+///    - cifar100, imagenet: `~/.cache/imbench/<name>`, `./data/<name>`.
 ///
-/// A directory "holds" an IDX dataset when each of its four IDX files exists as `name` or
-/// `name.gz`; it holds a CIFAR dataset when it has at least one training batch and the
-/// test batch (`.bin` or `.bin.gz`), or the official `cifar-10-binary.tar.gz` /
-/// `cifar-100-binary.tar.gz` (`CIFARLayout.locationProblem`). Relative paths are resolved against the working directory so records carry
+/// Whether a directory "holds" a dataset is its reader's `locationProblem`: for IDX each
+/// of the four files exists as `name` or `name.gz`; for CIFAR at least one training batch
+/// and the test batch (`.bin` or `.bin.gz`), or the official `cifar-10-binary.tar.gz` /
+/// `cifar-100-binary.tar.gz`; for ILSVRC-2012 the three official archives. User data given
+/// with `--data PATH` is not searched for: the path is used as given (`UserDataset`).
+/// Relative paths are resolved against the working directory so records carry
 /// absolute paths. The environment and the file check are parameters so tests can
 /// exercise the rule without touching the real system.
 public enum DataLocation {
@@ -64,34 +67,23 @@ public enum DataLocation {
     ///   - environment: at least `HOME` and `IMBENCH_DATA_DIR` when set.
     ///   - currentDirectory: base for relative paths.
     ///   - fileExists: true when a path is an existing regular file.
+    ///   - isDirectory: true when a path is an existing directory.
     public static func resolve(
         _ kind: DatasetKind,
         explicitDirectory: String? = nil,
         environment: [String: String] = processEnvironment(),
         currentDirectory: String = DataLocation.currentDirectory(),
-        fileExists: (String) -> Bool = regularFileExists
+        fileExists: (String) -> Bool = regularFileExists,
+        isDirectory: (String) -> Bool = directoryExists
     ) throws -> Resolution {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
         var attempts: [Attempt] = []
 
         func check(_ path: String, _ rule: Rule) -> Bool {
-            if let layout = kind.cifarLayout {
-                guard let problem = layout.locationProblem(in: path, fileExists: fileExists) else {
-                    return true
-                }
-                attempts.append(Attempt(path: path, rule: rule, problem: problem))
-                return false
-            }
-            let missing = kind.files.all.filter { name in
-                let file = joinPath(path, name)
-                return !fileExists(file) && !fileExists(file + ".gz")
-            }
-            if missing.isEmpty {
+            guard let problem = kind.reader.locationProblem(at: path, fileExists: fileExists,
+                                                            isDirectory: isDirectory) else {
                 return true
             }
-            let problem = missing.count == kind.files.all.count
-                ? "none of the \(kind.displayName) files"
-                : "missing " + missing.map { "\($0)[.gz]" }.joined(separator: ", ")
             attempts.append(Attempt(path: path, rule: rule, problem: problem))
             return false
         }
@@ -125,9 +117,7 @@ public enum DataLocation {
         }
 
         var fixes: [String] = []
-        if kind == .fashionMNIST {
-            fixes.append("install it: apt-get install dataset-fashion-mnist (puts the files in /usr/share/datasets/fashion-mnist)")
-        }
+        if let hint = kind.installHint { fixes.append(hint) }
         fixes.append("put \(fileList(kind)) in ~/.cache/imbench/\(kind.rawValue)")
         fixes.append("or pass --data-dir DIR, or set \(environmentVariable)=DIR (DIR holding the files, or a '\(kind.rawValue)' subfolder)")
         throw DataLocationError(kind: kind, attempts: attempts, fixes: fixes)
@@ -139,17 +129,8 @@ public enum DataLocation {
                                            currentDirectory: String) -> [String?] {
         let cache = home.map { normalize(joinPath($0, ".cache/imbench/\(kind.rawValue)")) }
         let local = normalize(joinPath(currentDirectory, "data/\(kind.rawValue)"))
-        switch kind {
-        case .fashionMNIST:
-            return ["/usr/share/datasets/fashion-mnist", cache, local]
-        case .mnist:
-            return [cache, local, normalize(joinPath(currentDirectory, "../shared/datasets/mnist"))]
-        case .cifar10:
-            return [cache, local,
-                    normalize(joinPath(currentDirectory, "../shared/datasets/cifar-10-batches-bin"))]
-        case .cifar100:
-            return [cache, local]
-        }
+        func place(_ p: String) -> String { p.hasPrefix("/") ? p : normalize(joinPath(currentDirectory, p)) }
+        return kind.placesBefore.map(place) + [cache, local] + kind.placesAfter.map(place)
     }
 
     /// The variables the rule reads, taken from the process environment.
@@ -199,8 +180,7 @@ public enum DataLocation {
     }
 
     private static func fileList(_ kind: DatasetKind) -> String {
-        if let layout = kind.cifarLayout { return layout.requirement }
-        return kind.files.all.joined(separator: ", ") + " (each optionally .gz)"
+        kind.reader.requirement
     }
 }
 
@@ -218,4 +198,9 @@ public struct DataLocationError: Error, CustomStringConvertible, Sendable {
         lines += fixes.map { "  - \($0)" }
         return lines.joined(separator: "\n")
     }
+}
+
+extension DataLocation {
+    /// `normalize` for callers outside the module (records carry plain absolute paths).
+    public static func lexicallyNormalized(_ path: String) -> String { normalize(path) }
 }

@@ -1,97 +1,120 @@
-/// The datasets the suite knows how to find and load.
+/// The built-in datasets: each is a configured reader (`DatasetReader`) plus what the
+/// dataset must look like and where it is usually kept. `allCases` is the registry that the
+/// data-location rule, the loaders, help texts, config validation and the manifests read;
+/// a new built-in dataset is one static value and one entry there.
 ///
 /// The raw value is the name used on the command line, in run records, and as the
-/// per-dataset folder name under data directories. MNIST and Fashion-MNIST are IDX files;
-/// CIFAR-10 and CIFAR-100 are CIFAR binary batches (`cifarLayout`, CIFAR.swift). Everything
-/// keyed on the kind (class names, file names, search locations) lives here or in the
-/// format's file, and `loadDataset(kind:directory:)` reads any of them.
-public enum DatasetKind: String, CaseIterable, Sendable, Codable {
-    case mnist = "mnist"
-    case fashionMNIST = "fashion-mnist"
-    case cifar10 = "cifar10"
-    case cifar100 = "cifar100"
-
+/// per-dataset folder name under data directories. Loading checks the files against
+/// `imageShape` and `classNames`, so pointing the suite at the wrong dataset's files fails
+/// loudly instead of training on them.
+public struct DatasetKind: RawRepresentable, CaseIterable, Hashable, Sendable, Codable,
+                           CustomStringConvertible {
+    public let rawValue: String
     /// Name for messages and reports.
-    public var displayName: String {
-        switch self {
-        case .mnist: return "MNIST"
-        case .fashionMNIST: return "Fashion-MNIST"
-        case .cifar10: return "CIFAR-10"
-        case .cifar100: return "CIFAR-100"
-        }
-    }
-
-    /// The file format the dataset is stored in.
-    public var format: DatasetFormat {
-        switch self {
-        case .mnist, .fashionMNIST: return .idx
-        case .cifar10, .cifar100: return .cifarBinary
-        }
-    }
-
-    /// Class names indexed by label, as the dataset authors define them (CIFAR-100: the
-    /// 100 fine classes; `classNames(label:)` gives the coarse ones). Loaders take CIFAR
-    /// names from the meta file when there is one, so these are the fallback there.
-    public var classNames: [String] {
-        switch self {
-        case .mnist:
-            return (0..<10).map(String.init)
-        case .fashionMNIST:
-            return ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-        case .cifar10:
-            return CIFARClassNames.cifar10
-        case .cifar100:
-            return CIFARClassNames.cifar100Fine
-        }
-    }
+    public let displayName: String
+    /// The reader, configured for this dataset's files.
+    public let reader: any DatasetReader
+    /// Class names indexed by label, as the dataset authors define them (CIFAR-100: the 100
+    /// fine classes; `classNames(label:)` gives the coarse ones). Loaders take CIFAR names
+    /// from the meta file when there is one, so these are the fallback there.
+    public let classNames: [String]
+    /// Image shape (channels, height, width) of the stored images (ILSVRC-2012: of the
+    /// network input, 224 x 224 crops).
+    public let imageShape: (channels: Int, height: Int, width: Int)
+    /// The per-class cap of the balanced training base set (see each dataset's value).
+    public let protocolMaxPerClass: Int?
+    /// Standard places searched before `~/.cache/imbench/NAME` and `./data/NAME`, and after
+    /// them; relative paths are taken from the working directory.
+    public let placesBefore: [String]
+    public let placesAfter: [String]
+    /// How to install the dataset, when a package provides it.
+    public let installHint: String?
+    /// Classes the dataset has: `classNames.count`, or for a dataset whose names come from
+    /// its files (ILSVRC-2012), the number the protocol expects. Config checks use it.
+    public let expectedClassCount: Int
 
     public var classCount: Int { classNames.count }
+    public var description: String { rawValue }
 
-    /// Image shape (channels, height, width). Loading checks files against it, so pointing
-    /// the suite at the wrong dataset's files fails loudly instead of training on them.
-    public var imageShape: (channels: Int, height: Int, width: Int) {
-        switch self {
-        case .mnist, .fashionMNIST: return (1, 28, 28)
-        case .cifar10, .cifar100: return (3, 32, 32)
-        }
+    /// The built-in dataset called `rawValue`, or nil.
+    public init?(rawValue: String) {
+        guard let kind = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = kind
     }
 
-    /// Base names of the four IDX files; each may exist as `name` or `name.gz`.
-    ///
-    /// IDX datasets only: for CIFAR kinds every name is empty and `all` is empty (their
-    /// files are described by `cifarLayout`). Check `format` before using the names.
+    init(name: String, displayName: String, reader: any DatasetReader, classNames: [String],
+         imageShape: (Int, Int, Int), protocolMaxPerClass: Int?, placesBefore: [String] = [],
+         placesAfter: [String] = [], installHint: String? = nil, expectedClassCount: Int? = nil) {
+        self.expectedClassCount = expectedClassCount ?? classNames.count
+        self.rawValue = name; self.displayName = displayName; self.reader = reader
+        self.classNames = classNames; self.imageShape = imageShape
+        self.protocolMaxPerClass = protocolMaxPerClass; self.placesBefore = placesBefore
+        self.placesAfter = placesAfter; self.installHint = installHint
+    }
+
+    public static func == (a: DatasetKind, b: DatasetKind) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    public init(from decoder: Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let kind = DatasetKind(rawValue: name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "unknown dataset '\(name)'"))
+        }
+        self = kind
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+
+    /// The registry, in the order help texts list them.
+    public static let allCases: [DatasetKind] = [.mnist, .fashionMNIST, .cifar10, .cifar100, .imagenet]
+
+    /// PROTOCOL: MNIST caps each class of the base set at 5,000.
+    public static let mnist = DatasetKind(
+        name: "mnist", displayName: "MNIST", reader: IDXReader(files: .standard),
+        classNames: (0..<10).map(String.init), imageShape: (1, 28, 28), protocolMaxPerClass: 5_000,
+        placesAfter: ["../shared/datasets/mnist"])
+
+    /// Not in the paper: it stands in for MNIST (same shape and class count, 6,000 per
+    /// class), so it follows MNIST's cap to keep base sets alike.
+    public static let fashionMNIST = DatasetKind(
+        name: "fashion-mnist", displayName: "Fashion-MNIST", reader: IDXReader(files: .standard),
+        classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        imageShape: (1, 28, 28), protocolMaxPerClass: 5_000,
+        placesBefore: ["/usr/share/datasets/fashion-mnist"],
+        installHint: "install it: apt-get install dataset-fashion-mnist (puts the files in /usr/share/datasets/fashion-mnist)")
+
+    /// PROTOCOL: "5,000 (all)", i.e. all of the official training set.
+    public static let cifar10 = DatasetKind(
+        name: "cifar10", displayName: "CIFAR-10", reader: CIFARReader(layout: .cifar10),
+        classNames: CIFARClassNames.cifar10, imageShape: (3, 32, 32), protocolMaxPerClass: 5_000,
+        placesAfter: ["../shared/datasets/cifar-10-batches-bin"])
+
+    /// Not in the paper: nil keeps all of its 500 images per class.
+    public static let cifar100 = DatasetKind(
+        name: "cifar100", displayName: "CIFAR-100", reader: CIFARReader(layout: .cifar100),
+        classNames: CIFARClassNames.cifar100Fine, imageShape: (3, 32, 32), protocolMaxPerClass: nil)
+
+    /// ILSVRC-2012 in the official layout (`ILSVRC2012Reader`). PROTOCOL: the base set has
+    /// 1,000 images per class (and 50 per class to test, the whole validation set). Class
+    /// names are the WordNet ids of the training archive's per-class tars, sorted (Caffe's
+    /// label order); the built-in list is empty because they come from the archive.
+    public static let imagenet = DatasetKind(
+        name: "imagenet", displayName: "ILSVRC-2012", reader: ILSVRC2012Reader(),
+        classNames: [], imageShape: (3, 224, 224), protocolMaxPerClass: 1_000,
+        expectedClassCount: 1_000)
+
+    /// The reader's format name (`idx`, `cifar-binary`, `ilsvrc2012`).
+    public var format: String { reader.format }
+
+    /// Base names of the four IDX files (empty names for datasets in other formats).
     public var files: IDXFileNames {
-        switch self {
-        case .mnist, .fashionMNIST:
-            return IDXFileNames(trainImages: "train-images-idx3-ubyte",
-                                trainLabels: "train-labels-idx1-ubyte",
-                                testImages: "t10k-images-idx3-ubyte",
-                                testLabels: "t10k-labels-idx1-ubyte")
-        case .cifar10, .cifar100:
-            return IDXFileNames(trainImages: "", trainLabels: "", testImages: "", testLabels: "")
-        }
+        (reader as? IDXReader)?.files ?? IDXFileNames(trainImages: "", trainLabels: "", testImages: "", testLabels: "")
     }
-
-    /// The per-class cap of the balanced training base set (PROTOCOL: MNIST caps each class
-    /// at 5,000). Fashion-MNIST is not in the paper; it stands in for MNIST (same shape and
-    /// class count, 6,000 per class), so it follows MNIST's rule to keep base sets alike.
-    /// CIFAR-10: 5,000, i.e. all of the official training set (PROTOCOL: "5,000 (all)").
-    /// CIFAR-100 is not in the paper: nil keeps all of its 500 images per class.
-    public var protocolMaxPerClass: Int? {
-        switch self {
-        case .mnist, .fashionMNIST, .cifar10: return 5_000
-        case .cifar100: return nil
-        }
-    }
-}
-
-/// How a dataset's files are stored.
-public enum DatasetFormat: String, Sendable, Codable {
-    /// LeCun's IDX files (`IDXFile`), four per dataset.
-    case idx
-    /// CIFAR binary batches (`CIFARFile`), loose or in the official tar.gz archive.
-    case cifarBinary
 }
 
 /// The base names of a dataset's four IDX files.
@@ -101,95 +124,97 @@ public struct IDXFileNames: Equatable, Sendable {
     public var testImages: String
     public var testLabels: String
 
+    /// MNIST's names, which Fashion-MNIST, KMNIST and others reuse.
+    public static let standard = IDXFileNames(trainImages: "train-images-idx3-ubyte",
+                                              trainLabels: "train-labels-idx1-ubyte",
+                                              testImages: "t10k-images-idx3-ubyte",
+                                              testLabels: "t10k-labels-idx1-ubyte")
+
     /// The four names (empty for a kind that has no IDX files).
     public var all: [String] { [trainImages, trainLabels, testImages, testLabels].filter { !$0.isEmpty } }
 }
 
-/// A dataset's official training and test sets, and the directory they came from (kept for
-/// run records, so a result can be traced back to its files).
+/// A dataset's training and test sets (and validation set, when it has one), and where
+/// they came from (kept for run records, so a result can be traced back to its files).
 public struct DatasetSplits: Sendable {
-    public var kind: DatasetKind
+    /// The built-in dataset, or nil for a user's own data.
+    public var kind: DatasetKind?
+    /// The dataset's name (`kind.rawValue` for built-in ones).
+    public var name: String
     public var train: ImageDataset
     public var test: ImageDataset
+    /// A validation set: stored with the data (MedMNIST's `val_*`, a `val/` folder, CSV rows
+    /// with split `val`) or split off the training set (`ValidationSplit`); nil when none.
+    public var validation: ImageDataset?
+    /// Images decoded as batches need them (ILSVRC-2012). When set, `train` and `test` are
+    /// empty placeholders and `streamed` holds the sets.
+    public var streamed: StreamedSplits?
     public var directory: String
     /// Which files were read and a one-line summary for the CLI (`sources?.summary`), set by
     /// the loaders; nil for splits built by hand.
     public var sources: DatasetSources?
 
-    public init(kind: DatasetKind, train: ImageDataset, test: ImageDataset, directory: String,
-                sources: DatasetSources? = nil) {
+    public init(kind: DatasetKind?, name: String? = nil, train: ImageDataset, test: ImageDataset,
+                validation: ImageDataset? = nil, directory: String, sources: DatasetSources? = nil) {
         self.kind = kind
+        self.name = name ?? kind?.rawValue ?? "data"
         self.train = train
         self.test = test
+        self.validation = validation
         self.directory = directory
         self.sources = sources
     }
+
+    /// The training set's labels and classes, in memory or streamed.
+    public var trainImages: any LabelledImages { streamed?.train ?? train }
+    /// The test set's labels and classes, in memory or streamed.
+    public var testImages: any LabelledImages { streamed?.test ?? test }
 }
+
+/// What base sets, imbalance and resampling need of a training set: its labels and
+/// classes, whether the pixels sit in memory (`ImageDataset`) or are decoded on demand
+/// (`StreamedImages`).
+public protocol LabelledImages: Sendable {
+    var name: String { get }
+    var labels: [Int] { get }
+    var classNames: [String] { get }
+}
+
+extension LabelledImages {
+    public var count: Int { labels.count }
+    public var classCount: Int { classNames.count }
+
+    /// Images per class, indexed by label (`classCount` entries).
+    public func classCounts() -> [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for label in labels { counts[label] += 1 }
+        return counts
+    }
+
+    /// For every class, the indices of its images in ascending order (`classCount` lists).
+    public func indicesByClass() -> [[Int]] {
+        var result = [[Int]](repeating: [], count: classCount)
+        let counts = classCounts()
+        for c in 0..<classCount { result[c].reserveCapacity(counts[c]) }
+        for (i, label) in labels.enumerated() { result[label].append(i) }
+        return result
+    }
+}
+
+extension ImageDataset: LabelledImages {}
 
 /// Loads the training and test sets of an IDX dataset from `directory`.
 ///
 /// Checks beyond the IDX format itself: image shape matches the dataset, image and label
 /// counts agree, and every label is below the class count. Each error names the file.
-/// CIFAR kinds are refused with a pointer to `loadDataset(kind:directory:)`.
+/// Datasets in other formats are refused with a pointer to `loadDataset(kind:directory:)`.
 public func loadIDXDataset(kind: DatasetKind, directory: String) throws -> DatasetSplits {
-    guard kind.format == .idx else {
-        throw DataError(path: directory, message: "\(kind.displayName) is stored as CIFAR binary batches, not IDX files; load it with loadDataset(kind:directory:)")
+    guard kind.reader is IDXReader else {
+        throw DataError(path: directory, message: "\(kind.displayName) is not stored as IDX files but as \(kind.reader.summary); load it with loadDataset(kind:directory:)")
     }
-    switch FileSystem.kind(of: directory) {
-    case .directory: break
-    case .missing:
-        throw DataError(path: directory, message: "no such directory; expected a directory holding the \(kind.displayName) IDX files")
-    default:
-        throw DataError(path: directory, message: "is not a directory; expected a directory holding the \(kind.displayName) IDX files")
-    }
-    let files = kind.files
-    let (train, trainFiles) = try loadIDXSplit(kind: kind, directory: directory, split: "train",
-                                               images: files.trainImages, labels: files.trainLabels)
-    let (test, testFiles) = try loadIDXSplit(kind: kind, directory: directory, split: "test",
-                                             images: files.testImages, labels: files.testLabels)
-    let summary = "\(kind.displayName): \(grouped(train.count)) training images (\(trainFiles.map(baseName).joined(separator: ", "))), \(grouped(test.count)) test images (\(testFiles.map(baseName).joined(separator: ", ")))"
-    let sources = DatasetSources(trainFiles: trainFiles, testFiles: testFiles, trainBatches: [],
-                                 trainBatchCounts: [], missingTrainBatches: [], classNamesFile: nil,
-                                 label: nil, summary: summary)
-    return DatasetSplits(kind: kind, train: train, test: test, directory: directory, sources: sources)
+    return try IDXReader(files: kind.files).read(ReadRequest(path: directory, kind: kind))
 }
 
 func joinPath(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
-}
-
-private func loadIDXSplit(kind: DatasetKind, directory: String, split: String,
-                          images imageName: String, labels labelName: String) throws -> (ImageDataset, [String]) {
-    let (imagePath, images, imagesCompressed) = try IDXFile.loadImages(at: joinPath(directory, imageName))
-    let shape = kind.imageShape
-    guard images.rows == shape.height else {
-        throw DataError(path: imagePath, field: "dimension 1 (rows)", offset: 8,
-                        offsetIsInDecompressedData: imagesCompressed,
-                        message: "expected \(shape.height) rows for \(kind.displayName), found \(images.rows)")
-    }
-    guard images.cols == shape.width else {
-        throw DataError(path: imagePath, field: "dimension 2 (cols)", offset: 12,
-                        offsetIsInDecompressedData: imagesCompressed,
-                        message: "expected \(shape.width) columns for \(kind.displayName), found \(images.cols)")
-    }
-    let (labelPath, rawLabels, labelsCompressed) = try IDXFile.loadLabels(at: joinPath(directory, labelName))
-    guard rawLabels.count == images.count else {
-        throw DataError(path: labelPath, field: "dimension 0 (count)", offset: 4,
-                        offsetIsInDecompressedData: labelsCompressed,
-                        message: "expected \(images.count) labels to match the \(images.count) images in \(imagePath), found \(rawLabels.count)")
-    }
-    let classCount = kind.classCount
-    var labels = [Int](repeating: 0, count: rawLabels.count)
-    for (i, raw) in rawLabels.enumerated() {
-        guard Int(raw) < classCount else {
-            throw DataError(path: labelPath, field: "label[\(i)]", offset: 8 + i,
-                            offsetIsInDecompressedData: labelsCompressed,
-                            message: "expected a label in 0..<\(classCount) for \(kind.displayName), found \(raw) at index \(i)")
-        }
-        labels[i] = Int(raw)
-    }
-    let dataset = ImageDataset(name: "\(kind.rawValue)/\(split)", channels: shape.channels,
-                               height: shape.height, width: shape.width, pixels: images.pixels,
-                               labels: labels, classNames: kind.classNames)
-    return (dataset, [imagePath, labelPath])
 }

@@ -99,3 +99,69 @@ enum FileSystem {
         return String(cString: value)
     }
 }
+
+extension FileSystem {
+    /// The names in directory `path` (without `.` and `..`), sorted bytewise.
+    static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            throw DataError(path: path, message: "cannot list the directory: \(errnoText(errno))")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted(by: utf8Less)
+    }
+}
+
+extension FileSystem {
+    /// Creates `path` and its missing parents (mode 0755).
+    static func makeDirectories(_ path: String) throws {
+        if kind(of: path) == .directory { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectories(String(path[..<slash]))
+        }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw DataError(path: path, message: "cannot create the directory: \(errnoText(errno))")
+        }
+    }
+
+    /// Writes `bytes` to `path` (created or truncated), all of it or an error.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try writeFile(bytes, to: path)
+    }
+
+    private static func writeFile(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DataError(path: path, message: "cannot create: \(errnoText(errno))") }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                #if canImport(Glibc)
+                return Glibc.write(fd, base + done, raw.count - done)
+                #else
+                return Darwin.write(fd, base + done, raw.count - done)
+                #endif
+            }
+            if n > 0 { done += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            throw DataError(path: path, offset: done, message: "write failed: \(errnoText(errno))")
+        }
+    }
+}
+
+extension FileSystem {
+    /// `readAll`, reporting the file to a running digest recording (`DataDigests`), for
+    /// readers of files that are not gzip-wrapped (images, lists, NPZ archives).
+    static func readNoted(_ path: String) throws -> [UInt8] {
+        let bytes = try readAll(path)
+        DataDigests.note(path: path, content: bytes, compressed: false)
+        return bytes
+    }
+}

@@ -222,3 +222,11 @@ func hex(_ bytes: [UInt8]) -> String {
         return s.count == 1 ? "0" + s : s
     }.joined(separator: " ")
 }
+
+extension Gzip {
+    /// A zlib stream (RFC 1950) of `bytes`, as PNG image data and MAT-file compressed
+    /// elements hold, for writers and tests.
+    public static func zlibCompress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        Inflate.deflate(bytes, level: level)
+    }
+}

@@ -53,27 +53,9 @@ public struct ImageDataset: Equatable, Sendable {
         self.classNames = classNames
     }
 
-    /// Number of images.
-    public var count: Int { labels.count }
-    public var classCount: Int { classNames.count }
-    /// Values per image, `channels * height * width`.
+    /// Values per image, `channels * height * width`. (`count`, `classCount`,
+    /// `classCounts()` and `indicesByClass()` come with `LabelledImages`.)
     public var sampleSize: Int { channels * height * width }
-
-    /// Images per class, indexed by label (`classCount` entries).
-    public func classCounts() -> [Int] {
-        var counts = [Int](repeating: 0, count: classCount)
-        for label in labels { counts[label] += 1 }
-        return counts
-    }
-
-    /// For every class, the indices of its images in ascending order (`classCount` lists).
-    public func indicesByClass() -> [[Int]] {
-        var result = [[Int]](repeating: [], count: classCount)
-        let counts = classCounts()
-        for c in 0..<classCount { result[c].reserveCapacity(counts[c]) }
-        for (i, label) in labels.enumerated() { result[label].append(i) }
-        return result
-    }
 
     /// A new dataset holding the images at `indices`, in that order. Repeats are allowed
     /// and produce real copies, which is what oversampling (ROS) needs.

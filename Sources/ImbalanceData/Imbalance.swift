@@ -234,7 +234,7 @@ public func classOrder(classes n: Int, rule: MinorityRule, rng: inout RandomStre
 ///     capped at 5,000, whose smallest class has 5,421) it is simply the cap.
 /// - Throws: `ImbalanceError` for an invalid profile, a base index out of range or
 ///   repeated, an empty base class, or an `nMax` larger than some class holds.
-public func makeImbalanced(_ dataset: ImageDataset, baseIndices: [Int],
+public func makeImbalanced(_ dataset: some LabelledImages, baseIndices: [Int],
                            profile: ImbalanceProfile, rule: MinorityRule, nMax: Int? = nil,
                            rng: inout RandomStream) throws -> ImbalancedSet {
     let n = dataset.classCount

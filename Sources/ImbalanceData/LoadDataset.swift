@@ -34,34 +34,26 @@ public struct DatasetSources: Equatable, Sendable {
         self.label = label
         self.summary = summary
     }
+
+    /// Sources of a user's dataset: the files of each split.
+    static func user(train: [String], test: [String], summary: String) -> DatasetSources {
+        DatasetSources(trainFiles: train, testFiles: test, trainBatches: [], trainBatchCounts: [],
+                       missingTrainBatches: [], classNamesFile: nil, label: nil, summary: summary)
+    }
 }
 
-/// Loads any dataset the suite knows from `directory` (as found by `DataLocation.resolve`),
-/// dispatching on its format: IDX files for MNIST and Fashion-MNIST (`loadIDXDataset`),
-/// CIFAR binary batches or the official archive for CIFAR-10 and CIFAR-100
-/// (`loadCIFARDataset`). `splits.sources?.summary` says what was read.
+/// Loads a built-in dataset from `directory` (as found by `DataLocation.resolve`) with the
+/// dataset's reader (`kind.reader`: IDX files, CIFAR binary batches or the official
+/// archive, ILSVRC-2012's archives). `splits.sources?.summary` says what was read.
 ///
 /// - Parameter cifarLabel: CIFAR-100's label (fine, 100 classes, by default; coarse, 20).
-///   Ignored for datasets with a single label, except that asking CIFAR-10 for coarse
-///   labels is an error rather than silently giving fine ones.
+///   Asking a dataset with a single label for coarse labels is an error rather than
+///   silently giving fine ones.
 public func loadDataset(kind: DatasetKind, directory: String,
                         cifarLabel: CIFARLabel = .fine) throws -> DatasetSplits {
     var (splits, digests) = try DataDigests.recording {
-        try loadDatasetFiles(kind: kind, directory: directory, cifarLabel: cifarLabel)
+        try kind.reader.read(ReadRequest(path: directory, kind: kind, label: cifarLabel))
     }
     splits.sources?.digests = digests
     return splits
-}
-
-private func loadDatasetFiles(kind: DatasetKind, directory: String,
-                              cifarLabel: CIFARLabel) throws -> DatasetSplits {
-    switch kind.format {
-    case .idx:
-        guard cifarLabel == .fine else {
-            throw DataError(path: directory, field: "label choice", message: "\(kind.displayName) has a single label per image; coarse labels exist only in CIFAR-100")
-        }
-        return try loadIDXDataset(kind: kind, directory: directory)
-    case .cifarBinary:
-        return try loadCIFARDataset(kind: kind, directory: directory, label: cifarLabel)
-    }
 }

@@ -91,12 +91,30 @@ public struct TarArchive: Sendable {
 
 /// The header walk behind `TarArchive`. Every loop iteration advances by at least one
 /// 512-byte block, so the walk ends on any input.
-private struct TarParser {
+struct TarParser {
     static let block = 512
 
-    let bytes: [UInt8]
+    /// The archive's length in bytes.
+    let total: Int
+    /// `count` bytes at `offset` (both within `total`): a slice of the bytes in memory, or a
+    /// read from the file for an archive too large to hold (`TarFileIndex`).
+    let read: (_ offset: Int, _ count: Int) throws -> [UInt8]
     let path: String
     let compressed: Bool
+
+    init(bytes: [UInt8], path: String, compressed: Bool) {
+        self.total = bytes.count
+        self.read = { offset, count in Array(bytes[offset..<(offset + count)]) }
+        self.path = path
+        self.compressed = compressed
+    }
+
+    init(total: Int, path: String, read: @escaping (Int, Int) throws -> [UInt8]) {
+        self.total = total
+        self.read = read
+        self.path = path
+        self.compressed = false
+    }
 
     func fail(_ field: String?, _ offset: Int?, _ message: String) -> DataError {
         DataError(path: path, field: field, offset: offset,
@@ -104,13 +122,19 @@ private struct TarParser {
     }
 
     func parse() throws -> [TarEntry] {
-        let total = bytes.count
+        var entries: [TarEntry] = []
+        try walk { entries.append($0) }
+        return entries
+    }
+
+    /// Calls `body` with every regular file in archive order; reads only headers (and the
+    /// content of long-name and pax entries), never the files' content.
+    func walk(_ body: (TarEntry) throws -> Void) throws {
         guard total > 0 else {
             throw fail(nil, nil, compressed
                 ? "gzip content is empty; expected a tar archive"
                 : "file is empty (0 bytes); expected a tar archive (optionally gzip-compressed)")
         }
-        var entries: [TarEntry] = []
         var offset = 0
         var longName: String?          // from a GNU 'L' entry, for the next entry
         var paxPath: String?           // from a pax 'x' header, for the next entry
@@ -126,20 +150,21 @@ private struct TarParser {
             guard total - offset >= Self.block else {
                 throw fail("header", offset, "truncated tar archive: expected a 512-byte header, found only \(total - offset) byte(s) before the end (incomplete download?)")
             }
-            if isZeroBlock(at: offset) {
+            let header = try read(offset, Self.block)
+            if header.allSatisfy({ $0 == 0 }) {
                 // End of archive. tar(1) writes two zero blocks and pads to a record; one is
                 // accepted (as tar(1) does, with a warning), and what follows is not read.
                 if longName != nil || paxPath != nil {
                     throw fail("header", offset, "truncated tar archive: a long-name or pax header is followed by the end-of-archive marker; expected the entry it describes")
                 }
-                return entries
+                return
             }
             headers += 1
-            try verifyChecksum(at: offset, isFirst: headers == 1)
+            try verifyChecksum(header, at: offset, isFirst: headers == 1)
 
-            let typeflag = bytes[offset + 156]
-            let headerName = try name(at: offset)
-            var size = try headerSize(at: offset, name: headerName)
+            let typeflag = header[156]
+            let headerName = name(header)
+            var size = try headerSize(header, at: offset, name: headerName)
             let isContentType = typeflag == UInt8(ascii: "0") || typeflag == 0 || typeflag == UInt8(ascii: "7")
             if isContentType, let s = paxSize { size = s }
             let dataStart = offset + Self.block
@@ -165,7 +190,8 @@ private struct TarParser {
                 throw fail("padding of entry '\(displayName)'", dataStart + dataSize,
                            "truncated tar archive: the content of '\(displayName)' is followed by only \(remaining - dataSize) of its \(padded - dataSize) padding bytes; expected the archive to continue to a 512-byte boundary")
             }
-            let data = bytes[dataStart..<(dataStart + dataSize)]
+            let isMeta = typeflag == UInt8(ascii: "L") || typeflag == UInt8(ascii: "x")
+            let data = isMeta ? try read(dataStart, dataSize)[...] : []
 
             switch typeflag {
             case UInt8(ascii: "L"):
@@ -186,8 +212,8 @@ private struct TarParser {
                 break
             default:
                 if isContentType {
-                    entries.append(TarEntry(name: stripDotSlash(displayName), headerOffset: offset,
-                                            dataOffset: dataStart, size: dataSize))
+                    try body(TarEntry(name: stripDotSlash(displayName), headerOffset: offset,
+                                      dataOffset: dataStart, size: dataSize))
                 }
                 longName = nil
                 paxPath = nil
@@ -197,81 +223,76 @@ private struct TarParser {
         }
     }
 
-    private func isZeroBlock(at offset: Int) -> Bool {
-        for i in offset..<(offset + Self.block) where bytes[i] != 0 { return false }
-        return true
-    }
-
     /// The checksum is the sum of the header's bytes with the checksum field read as eight
     /// spaces, stored as octal. Some historic writers summed signed chars; both are accepted.
-    private func verifyChecksum(at offset: Int, isFirst: Bool) throws {
-        let field = offset + 148
+    private func verifyChecksum(_ header: [UInt8], at offset: Int, isFirst: Bool) throws {
+        let field = 148
         let hint = isFirst ? " (not a tar archive, or a corrupt one)" : " (corrupt archive)"
-        guard let stored = try? octal(at: field, length: 8, field: "checksum") else {
-            let raw = Array(bytes[field..<(field + 8)])
-            throw fail("checksum", field, "expected an octal checksum, found bytes \(hex(raw))\(hint)")
+        guard let stored = try? octal(header, at: field, length: 8, field: "checksum", base: offset) else {
+            let raw = Array(header[field..<(field + 8)])
+            throw fail("checksum", offset + field, "expected an octal checksum, found bytes \(hex(raw))\(hint)")
         }
         var unsigned = 0
         var signed = 0
-        for i in offset..<(offset + Self.block) {
-            let b = (i >= field && i < field + 8) ? 0x20 : bytes[i]
+        for i in 0..<Self.block {
+            let b = (i >= field && i < field + 8) ? 0x20 : header[i]
             unsigned += Int(b)
             signed += Int(Int8(bitPattern: b))
         }
         guard stored == unsigned || stored == signed else {
-            throw fail("checksum", field, "bad tar header checksum: the header stores \(octalText(stored)), its bytes sum to \(octalText(unsigned))\(hint)")
+            throw fail("checksum", offset + field, "bad tar header checksum: the header stores \(octalText(stored)), its bytes sum to \(octalText(unsigned))\(hint)")
         }
     }
 
     /// The entry name: `prefix/name` in ustar headers, `name` otherwise.
-    private func name(at offset: Int) throws -> String {
-        let base = cString(bytes[offset..<(offset + 100)])
-        let magic = Array(bytes[(offset + 257)..<(offset + 263)])
+    private func name(_ header: [UInt8]) -> String {
+        let base = cString(header[0..<100])
+        let magic = Array(header[257..<263])
         let isPOSIXUstar = magic == Array("ustar".utf8) + [0]
         if isPOSIXUstar {
-            let prefix = cString(bytes[(offset + 345)..<(offset + 500)])
+            let prefix = cString(header[345..<500])
             if !prefix.isEmpty { return prefix + "/" + base }
         }
         return base
     }
 
     /// The size field: octal digits, or GNU base-256 (high bit of the first byte set).
-    private func headerSize(at offset: Int, name: String) throws -> Int {
-        let field = offset + 124
-        let first = bytes[field]
+    private func headerSize(_ header: [UInt8], at offset: Int, name: String) throws -> Int {
+        let field = 124
+        let first = header[field]
         if first & 0x80 != 0 {
             guard first == 0x80 else {
-                throw fail("size of entry '\(name)'", field, "expected a non-negative size, found a negative base-256 number")
+                throw fail("size of entry '\(name)'", offset + field, "expected a non-negative size, found a negative base-256 number")
             }
             var value = 0
             for i in (field + 1)..<(field + 12) {
                 guard value <= (Int.max >> 8) else {
-                    throw fail("size of entry '\(name)'", field, "the base-256 size overflows; expected a size that fits in the archive")
+                    throw fail("size of entry '\(name)'", offset + field, "the base-256 size overflows; expected a size that fits in the archive")
                 }
-                value = value << 8 | Int(bytes[i])
+                value = value << 8 | Int(header[i])
             }
             return value
         }
-        return try octal(at: field, length: 12, field: "size of entry '\(name)'") ?? 0
+        return try octal(header, at: field, length: 12, field: "size of entry '\(name)'", base: offset) ?? 0
     }
 
     /// Parses an octal field: optional leading spaces, digits 0-7, then NUL/space padding.
     /// Returns nil for a field of only NULs and spaces.
-    private func octal(at start: Int, length: Int, field: String) throws -> Int? {
+    private func octal(_ header: [UInt8], at start: Int, length: Int, field: String, base: Int) throws -> Int? {
         var i = start
         let end = start + length
-        while i < end && bytes[i] == 0x20 { i += 1 }
+        while i < end && header[i] == 0x20 { i += 1 }
         var value = 0
         var digits = 0
-        while i < end, bytes[i] >= 0x30, bytes[i] <= 0x37 {
-            value = value * 8 + Int(bytes[i] - 0x30)   // at most 12 digits: no overflow
+        while i < end, header[i] >= 0x30, header[i] <= 0x37 {
+            value = value * 8 + Int(header[i] - 0x30)   // at most 12 digits: no overflow
             digits += 1
             i += 1
         }
         while i < end {
-            guard bytes[i] == 0 || bytes[i] == 0x20 else {
-                let raw = Array(bytes[start..<end])
-                throw fail(field, start, "expected an octal number, found bytes \(hex(raw))")
+            guard header[i] == 0 || header[i] == 0x20 else {
+                let raw = Array(header[start..<end])
+                throw fail(field, base + start, "expected an octal number, found bytes \(hex(raw))")
             }
             i += 1
         }

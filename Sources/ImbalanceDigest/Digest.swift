@@ -1,3 +1,5 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4) and MD5 (RFC 1321), streaming, in constant memory.
 ///
 /// Written here rather than taken from a package: the suite adds no dependencies for
@@ -157,7 +159,19 @@ public struct SHA256: StreamingDigest {
         0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// Uses the CPU's SHA extensions when it has them (same digest, about ten times the
+    /// speed: data files are hashed as they are read).
     private static func compress(_ state: inout [UInt32], _ data: UnsafeRawPointer, blocks: Int) {
+        let done = state.withUnsafeMutableBufferPointer { ib_sha256_compress_ni($0.baseAddress!, data, blocks) }
+        if done == 0 { compressPortably(&state, data, blocks: blocks) }
+    }
+
+    /// Whether hashing runs on the SHA extensions (tests compare both ways).
+    public static var usesCPUExtensions: Bool { ib_sha256_has_ni() != 0 }
+    /// Forces the portable implementation (tests).
+    public static func forcePortable(_ on: Bool) { ib_sha256_force_portable(on ? 1 : 0) }
+
+    private static func compressPortably(_ state: inout [UInt32], _ data: UnsafeRawPointer, blocks: Int) {
         state.withUnsafeMutableBufferPointer { h in
             k.withUnsafeBufferPointer { k in
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in

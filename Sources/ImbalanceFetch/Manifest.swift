@@ -18,7 +18,8 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
     public var homepage: String
     public var citation: String?
     public var license: String?
-    /// `idx` (LeCun's IDX arrays) or `cifar-binary` (label byte(s) + 3,072 pixel bytes).
+    /// A reader's format name (`DatasetReaders`): `idx` (LeCun's IDX arrays) or
+    /// `cifar-binary` (label byte(s) + 3,072 pixel bytes) for the manifests in datasets/.
     public var format: String
     public var formatDescription: String?
     public var imageShape: ImageShape
@@ -114,6 +115,17 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
                 guard counts.reduce(0, +) == s.images else {
                     throw fail("split \(s.name): class counts sum to \(counts.reduce(0, +)), expected \(s.images)")
                 }
+            }
+        }
+        guard let reader = DatasetReaders.named(format) else {
+            throw fail("format '\(format)' is not a reader's; expected one of \(DatasetReaders.names.joined(separator: ", "))")
+        }
+        if let kindName = datasetKind {
+            guard let kind = DatasetKind(rawValue: kindName) else {
+                throw fail("datasetKind '\(kindName)' is not a built-in dataset; expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard kind.format == reader.format else {
+                throw fail("format '\(format)' differs from \(kindName)'s reader, \(kind.format)")
             }
         }
         if format == "cifar-binary" {

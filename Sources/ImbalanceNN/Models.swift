@@ -1,4 +1,19 @@
 /// The networks of the study.
+///
+/// Input rule: every model takes the input's channels, height, width and class count, and
+/// builds exactly the paper's network for the paper's input (LeNet-5 on 1 x 28 x 28, All-CNN
+/// on 3 x 32 x 32, ResNet-10 on 3 x 224 x 224 or, with the CIFAR stem, 3 x 32 x 32: the same
+/// layers, shapes and parameter counts as before this rule, hence the same records). For
+/// other inputs:
+/// - the first layer takes the input's channels; the last layer has one output per class;
+/// - LeNet-5 has no global pooling: its first fully connected layer takes whatever its
+///   second pooling leaves, 50 x floor((floor((H - 4) / 2) - 4) / 2) x (the same for W)
+///   inputs (800 at 28 x 28), so it needs at least 16 x 16 and grows with the image;
+/// - All-CNN and ResNet-10 end in global average pooling, so their parameters do not depend
+///   on the size; All-CNN needs at least 9 x 9;
+/// - ResNet-10 takes the CIFAR stem (3x3 conv, no pooling) when the shorter side is at most
+///   64 and the ImageNet stem (7x7 stride 2, max pooling) above.
+/// Images need not be square: heights and widths are handled separately throughout.
 public enum Models {
     /// LeNet-5 in Caffe's variant (examples/mnist/lenet_train_test.prototxt), the network the
     /// paper trained on MNIST. It differs from LeCun's 1998 LeNet-5: max pooling instead of
@@ -10,15 +25,22 @@ public enum Models {
     /// Caffe's prototxt. The last FC layer ("ip2") is what two-phase training fine-tunes.
     public static func lenet5(inputChannels: Int = 1, inputSize: Int = 28,
                               classes: Int = 10) -> Network {
-        let c1 = inputSize - 4, p1 = c1 / 2, c2 = p1 - 4, p2 = c2 / 2
-        return Network(name: "lenet5", inputShape: [inputChannels, inputSize, inputSize], layers: [
+        lenet5(inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize, classes: classes)
+    }
+
+    /// LeNet-5 on `inputHeight` x `inputWidth` images (see the input rule above).
+    public static func lenet5(inputChannels: Int, inputHeight: Int, inputWidth: Int,
+                              classes: Int) -> Network {
+        func pooled(_ n: Int) -> Int { ((n - 4) / 2 - 4) / 2 }
+        let ph = pooled(inputHeight), pw = pooled(inputWidth)
+        return Network(name: "lenet5", inputShape: [inputChannels, inputHeight, inputWidth], layers: [
             Convolution(name: "conv1", inputChannels: inputChannels, filters: 20, kernel: 5,
                         biasLearningRateMultiplier: 2),
             MaxPool(name: "pool1", kernel: 2, stride: 2),
             Convolution(name: "conv2", inputChannels: 20, filters: 50, kernel: 5,
                         biasLearningRateMultiplier: 2),
             MaxPool(name: "pool2", kernel: 2, stride: 2),
-            FullyConnected(name: "ip1", inputs: 50 * p2 * p2, outputs: 500,
+            FullyConnected(name: "ip1", inputs: 50 * ph * pw, outputs: 500,
                            biasLearningRateMultiplier: 2),
             ReLU(name: "relu1"),
             FullyConnected(name: "ip2", inputs: 500, outputs: classes,
@@ -41,6 +63,12 @@ public enum Models {
     /// fine-tunes the last two 1x1 convolutions, "conv8" and "conv9" (PROTOCOL).
     public static func allCNN(inputChannels: Int = 3, inputSize: Int = 32,
                               classes: Int = 10) -> Network {
+        allCNN(inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize, classes: classes)
+    }
+
+    /// All-CNN-C on `inputHeight` x `inputWidth` images (see the input rule above).
+    public static func allCNN(inputChannels: Int, inputHeight: Int, inputWidth: Int,
+                              classes: Int) -> Network {
         func conv(_ i: Int, _ inC: Int, _ f: Int, kernel: Int = 3, stride: Int = 1,
                   padding: Int = 1) -> [Layer] {
             [Convolution(name: "conv\(i)", inputChannels: inC, filters: f, kernel: kernel,
@@ -60,7 +88,7 @@ public enum Models {
         layers += conv(8, 192, 192, kernel: 1, padding: 0)
         layers += conv(9, 192, classes, kernel: 1, padding: 0)
         layers.append(GlobalAveragePool(name: "pool"))
-        return Network(name: "allcnn", inputShape: [inputChannels, inputSize, inputSize],
+        return Network(name: "allcnn", inputShape: [inputChannels, inputHeight, inputWidth],
                        layers: layers)
     }
 
@@ -93,6 +121,13 @@ public enum Models {
     /// bias. Two-phase training fine-tunes "fc" only.
     public static func resnet10(stem: ResNetStem, inputChannels: Int = 3, inputSize: Int,
                                 classes: Int) -> Network {
+        resnet10(stem: stem, inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize,
+                 classes: classes)
+    }
+
+    /// ResNet-10 on `inputHeight` x `inputWidth` images (see the input rule above).
+    public static func resnet10(stem: ResNetStem, inputChannels: Int, inputHeight: Int, inputWidth: Int,
+                                classes: Int) -> Network {
         var layers: [Layer] = []
         switch stem {
         case .cifar:
@@ -114,7 +149,7 @@ public enum Models {
         layers.append(GlobalAveragePool(name: "pool"))
         layers.append(FullyConnected(name: "fc", inputs: 512, outputs: classes,
                                      initialization: .msra))
-        return Network(name: "resnet10", inputShape: [inputChannels, inputSize, inputSize],
+        return Network(name: "resnet10", inputShape: [inputChannels, inputHeight, inputWidth],
                        layers: layers)
     }
 
@@ -174,30 +209,34 @@ extension Models {
     }
 
     /// Builds a model by name. Without a shape, the model's native input (`nativeInputs`);
-    /// resnet10 picks its stem from the size: CIFAR's up to 64x64, ImageNet's above.
+    /// `inputSize` gives a square one, `inputHeight` and `inputWidth` any (see the input
+    /// rule above); resnet10 picks its stem from the shorter side: CIFAR's up to 64, ImageNet's above.
     public static func make(_ name: String, classes: Int, inputChannels: Int? = nil,
-                            inputSize: Int? = nil) throws -> Network {
+                            inputSize: Int? = nil, inputHeight: Int? = nil,
+                            inputWidth: Int? = nil) throws -> Network {
         guard let native = nativeInputs[name] else {
             throw ModelError(description: "unknown model '\(name)' (expected one of \(known.sorted().joined(separator: ", ")))")
         }
-        let channels = inputChannels ?? native.channels, size = inputSize ?? native.size
-        guard classes >= 1, channels >= 1, size >= 1 else {
-            throw ModelError(description: "model '\(name)': classes (\(classes)), input channels (\(channels)) and size (\(size)) must be positive")
+        let channels = inputChannels ?? native.channels
+        let height = inputHeight ?? inputSize ?? native.size, width = inputWidth ?? inputSize ?? native.size
+        guard classes >= 1, channels >= 1, height >= 1, width >= 1 else {
+            throw ModelError(description: "model '\(name)': classes (\(classes)), input channels (\(channels)) and size (\(height)x\(width)) must be positive")
         }
+        let shorter = min(height, width)
         switch name {
         case "lenet5":
-            guard size >= 16 else {
-                throw ModelError(description: "model 'lenet5' needs inputs of at least 16x16 (got \(size)x\(size))")
+            guard shorter >= 16 else {
+                throw ModelError(description: "model 'lenet5' needs inputs of at least 16x16 (got \(height)x\(width))")
             }
-            return lenet5(inputChannels: channels, inputSize: size, classes: classes)
+            return lenet5(inputChannels: channels, inputHeight: height, inputWidth: width, classes: classes)
         case "allcnn":
-            guard size >= 9 else {
-                throw ModelError(description: "model 'allcnn' needs inputs of at least 9x9 (two stride-2 convolutions, then a 3x3 without padding; got \(size)x\(size))")
+            guard shorter >= 9 else {
+                throw ModelError(description: "model 'allcnn' needs inputs of at least 9x9 (two stride-2 convolutions, then a 3x3 without padding; got \(height)x\(width))")
             }
-            return allCNN(inputChannels: channels, inputSize: size, classes: classes)
+            return allCNN(inputChannels: channels, inputHeight: height, inputWidth: width, classes: classes)
         default:
-            return resnet10(stem: size <= 64 ? .cifar : .imagenet, inputChannels: channels,
-                            inputSize: size, classes: classes)
+            return resnet10(stem: shorter <= 64 ? .cifar : .imagenet, inputChannels: channels,
+                            inputHeight: height, inputWidth: width, classes: classes)
         }
     }
 }

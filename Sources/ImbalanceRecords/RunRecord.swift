@@ -28,6 +28,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Learning curves by phase name ("phase1", "phase2").
     public var curves: [String: [CurvePoint]]
     public var timings: Timings
+    /// Metrics on the validation set by method name, for datasets that have one (stored
+    /// with the data or split off the training set); absent otherwise.
+    public var validation: [String: MetricSet]?
     /// How the learning curves were taken (they are part of the record but not of the job
     /// config, whose hash is the id). Absent in records written before engine 0.5.0.
     public var curveSettings: CurveSettings?
@@ -197,15 +200,19 @@ public struct JobConfig: Codable, Sendable, Equatable {
     /// post-hoc evaluations ("logit-adjustment", "tau-norm") and extra phases ("cRT"), by
     /// name, with their hyperparameters. nil (absent from the JSON) when there are none.
     public var derivedMethods: [String: [String: ParameterValue]]?
+    /// A user's own dataset (format, path, shape, splits); nil for built-in datasets, and
+    /// then absent from the JSON, so existing ids are unchanged.
+    public var data: DataSpec?
     public init(dataset: String, model: String, profile: ProfileSpec, minorityRule: String,
                 sampler: String, samplerRatio: Double?, twoPhase: Bool, repetition: Int,
                 baseSeed: UInt64, maxPerClass: Int?, iterations: Int, batchSize: Int,
                 baseLearningRate: Double, learningRatePolicy: String, momentum: Double,
                 weightDecay: Double, threads: Int, preprocessing: String? = nil,
-                augmentation: String? = nil, label: String? = nil,
+                augmentation: String? = nil, label: String? = nil, data: DataSpec? = nil,
                 parameters: [String: ParameterValue]? = nil,
                 derivedMethods: [String: [String: ParameterValue]]? = nil) {
         self.preprocessing = preprocessing; self.augmentation = augmentation; self.label = label
+        self.data = data
         self.parameters = parameters; self.derivedMethods = derivedMethods
         self.dataset = dataset; self.model = model; self.profile = profile
         self.minorityRule = minorityRule; self.sampler = sampler; self.samplerRatio = samplerRatio

@@ -22,7 +22,16 @@ import Yams
 /// See `SweepConfig.keys` for every key, and configs/ for the presets.
 public struct SweepConfig: Sendable, Equatable {
     public var name: String
+    /// A built-in dataset's name, or the user's dataset's name (`userData`).
     public var dataset: String
+    /// The user's own data as the config gives it (`dataset: {format:, path:, ...}`); nil
+    /// for a built-in dataset.
+    public var userData: UserDataset?
+    /// The config line of `dataset.path`, for errors found when resolving it.
+    public var userDataLine: Int?
+    /// `userData` resolved (absolute path, format): what the jobs record. Set by
+    /// `resolveData(path:)`.
+    public var data: DataSpec?
     public var model: String
     public var methods: [String]
     /// Hyperparameters given in the config, by method (`{focal: {gamma: 1}}`); every other
@@ -64,7 +73,7 @@ public struct SweepConfig: Sendable, Equatable {
 
     public static let keys: [String: String] = [
         "name": "sweep name (used in reports)",
-        "dataset": "mnist, fashion-mnist, cifar10 or cifar100",
+        "dataset": "a built-in dataset (" + DatasetKind.allCases.map(\.rawValue).joined(separator: ", ") + ") or your own data: {" + datasetKeys.map(\.key).joined(separator: ", ") + "}",
         "model": "lenet5, allcnn or resnet10",
         "learningRates": "base-rate search: a list of base rates, each trained for every job (reports keep the best per cell)",
         "preprocessing": "scale, gcn-zca or standardize (default: the model's)",
@@ -180,13 +189,12 @@ extension SweepConfig {
         }
 
         var config = SweepConfig(name: string("name", required: true) ?? "",
-                                 dataset: string("dataset", required: true) ?? "",
+                                 dataset: "",
                                  model: string("model") ?? "lenet5", methods: [],
                                  repetitions: int("repetitions", required: true) ?? 1,
                                  iterations: int("iterations", required: true) ?? 1)
-        if !config.dataset.isEmpty && DatasetKind(rawValue: config.dataset) == nil {
-            fail(values["dataset"], "unknown dataset '\(config.dataset)'; expected \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        if values["dataset"] == nil { fail(root, "missing required key 'dataset'") }
+        parseDataset(values["dataset"], into: &config, fail: fail)
         if !Models.known.contains(config.model) {
             fail(values["model"], "unknown model '\(config.model)'; expected \(Models.known.sorted().joined(separator: ", "))")
         }
@@ -271,7 +279,7 @@ extension SweepConfig {
 
         // The grid's arithmetic, checked now rather than after hours of training.
         if problems.isEmpty, let kind = DatasetKind(rawValue: config.dataset) {
-            let n = kind.classCount
+            let n = kind.expectedClassCount
             // The grid is checked against the protocol's base-set size; the real smallest
             // class is checked again when a job reads its data.
             let nMax = config.maxPerClass ?? kind.protocolMaxPerClass ?? 5_000

@@ -12,6 +12,8 @@ import ImbalanceTraining
 /// grid done rather than all repetitions of a few cells.
 public enum SweepPlan {
     public static func jobs(for config: SweepConfig) -> [JobConfig] {
+        precondition(config.userData == nil || config.data != nil,
+                     "SweepConfig.resolveData(path:) must run before planning a sweep on user data")
         let defaults = ModelDefaults.forModel(config.model, iterations: config.iterations,
                                               batch: config.batchSize)
         guard let methodJobs = try? MethodRegistry.jobs(for: config.methods, parameters: config.methodParameters) else {
@@ -29,7 +31,7 @@ public enum SweepPlan {
                       learningRatePolicy: defaults.policy.description,
                       momentum: defaults.momentum, weightDecay: defaults.weightDecay, threads: 1,
                       preprocessing: config.preprocessing ?? defaults.preprocessing,
-                      augmentation: config.augmentation ?? defaults.augmentation,
+                      augmentation: config.augmentation ?? defaults.augmentation, data: config.data,
                       parameters: methods?.parameters, derivedMethods: methods?.derivedMethods)
         }
         let rates: [Double?] = config.learningRates.isEmpty ? [nil] : config.learningRates

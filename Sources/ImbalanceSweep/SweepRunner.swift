@@ -95,8 +95,7 @@ public enum JobWorker {
                 log("already finished by another process")
                 return 0
             }
-            let splits = try DataCache.load(dataset: config.dataset, label: config.label,
-                                            directory: dataDirectory)
+            let splits = try loadSplits(for: config, directory: dataDirectory)
             var last = -1
             let record = try Experiment.run(config, id: id, splits: splits,
                                             curveInterval: curveEvery,
@@ -121,20 +120,6 @@ public enum JobWorker {
             log("error: \(error)")
             return 1
         }
-    }
-}
-
-/// Loads a dataset for a worker.
-public enum DataCache {
-    public static func load(dataset: String, label: String? = nil,
-                            directory: String) throws -> DatasetSplits {
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ExperimentError("unknown dataset '\(dataset)'")
-        }
-        guard let cifarLabel = CIFARLabel(recordedName: label) else {
-            throw ExperimentError("unknown label '\(label ?? "")' (expected fine or coarse)")
-        }
-        return try loadDataset(kind: kind, directory: directory, cifarLabel: cifarLabel)
     }
 }
 

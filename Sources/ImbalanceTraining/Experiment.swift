@@ -39,6 +39,12 @@ public enum Experiment {
     /// A job's settings checked against what the suite supports, before any data is read.
     public static func validate(_ config: JobConfig) throws {
         _ = try profile(of: config)
+        if let data = config.data {
+            guard DatasetReaders.named(data.format) != nil else {
+                throw ExperimentError("unknown data format '\(data.format)' (expected one of \(DatasetReaders.names.joined(separator: ", ")))")
+            }
+            try data.userDataset.validate()
+        }
         guard MinorityRule(rawValue: config.minorityRule) != nil else {
             throw ExperimentError("unknown minority rule '\(config.minorityRule)' (expected random or lowest)")
         }
@@ -104,11 +110,13 @@ public enum Experiment {
     /// job's seeds; `imbench resample` writes exactly this.
     public struct PreparedData {
         public var imbalanced: ImbalancedSet
-        public var dataset: ImageDataset
         public var trainingSet: TrainingSet
+        /// Labels of the training images and of the synthetic ones after them: indexed as
+        /// `trainingSet.indices`.
+        public var labels: [Int]
     }
 
-    public static func prepareData(_ config: JobConfig, train: ImageDataset) throws -> PreparedData {
+    public static func prepareData(_ config: JobConfig, train: any LabelledImages) throws -> PreparedData {
         let seeds = seeds(for: config)
         let k = train.classCount
         var subsetRNG = RandomStream(seed: seeds["subset"]!)
@@ -135,7 +143,7 @@ public enum Experiment {
         let set = try recipe.trainingSet?(context(training, config, counts: imbalanced.classCounts), train,
                                           imbalanced.indices, &samplerRNG)
             ?? TrainingSet(indices: imbalanced.indices)
-        return PreparedData(imbalanced: imbalanced, dataset: train.appending(set.synthetic), trainingSet: set)
+        return PreparedData(imbalanced: imbalanced, trainingSet: set, labels: train.labels + set.synthetic.labels)
     }
 
     /// Runs `config` on already-loaded data and returns its record.
@@ -151,51 +159,47 @@ public enum Experiment {
         try validate(config)
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let seeds = seeds(for: config)
-        let test = splits.test
-        let k = splits.train.classCount
+        let train = splits.trainImages, test = splits.testImages
+        let k = train.classCount
         let training = MethodRegistry.training(recordedAs: config.sampler)!
         guard case .training(let recipe) = training.role else { preconditionFailure("\(training.name) does not train") }
 
-        let prepared = try prepareData(config, train: splits.train)
-        let imbalanced = prepared.imbalanced, train = prepared.dataset
-        let trainIndices = prepared.trainingSet.indices
+        let prepared = try prepareData(config, train: train)
+        let imbalanced = prepared.imbalanced
+        let trainIndices = prepared.trainingSet.indices, synthetic = prepared.trainingSet.synthetic
         let trainingContext = context(training, config, counts: imbalanced.classCounts)
         var trainedCounts = [Int](repeating: 0, count: k)
-        for i in trainIndices { trainedCounts[train.labels[i]] += 1 }
+        for i in trainIndices { trainedCounts[prepared.labels[i]] += 1 }
+        // Synthetic images join the training set after its own images (in memory only:
+        // synthetic samplers refuse streamed data).
+        var data = splits
+        if synthetic.count > 0 { data.train = splits.train.appending(synthetic) }
 
-        guard train.height == train.width else {
-            throw ExperimentError("\(train.name): the models need square images, got \(train.height)x\(train.width)")
-        }
-        var network = try Models.make(config.model, classes: k, inputChannels: train.channels,
-                                      inputSize: train.height)
+        let shape = splits.inputShape
+        var network = try Models.make(config.model, classes: k, inputChannels: shape.channels,
+                                      inputHeight: shape.height, inputWidth: shape.width)
         if recipe.classifier(trainingContext) == .cosine {
             network = try withCosineClassifier(network, model: config.model)
         }
         // Fitted preprocessing learns from the imbalanced set (each image once), never from
         // the test set, from resampling's duplicates or from synthetic images.
-        let inputs: (train: InputPipeline, test: InputPipeline)
         var preprocessingSeconds: Double?
         var evaluationSeconds = 0.0
         func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
         let preprocessing = Preprocessing(rawValue: config.preprocessing ?? "scale") ?? .scale
         let augmentation = Augmentation(rawValue: config.augmentation ?? "none") ?? .none
-        if preprocessing == .scale && augmentation == .none {
-            inputs = (InputPipeline.scaled(train), InputPipeline.scaled(test))
-        } else {
-            let t = DispatchTime.now().uptimeNanoseconds
-            let synthetic = prepared.trainingSet.synthetic.count > 0
-            inputs = try InputPipeline.make(preprocessing, augmentation: augmentation, train: train,
-                                            fitIndices: imbalanced.indices,
-                                            prepareIndices: synthetic ? imbalanced.indices + trainIndices : nil,
-                                            test: test)
-            preprocessingSeconds = seconds(since: t)
-        }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let inputs = try makeInputs(data, preprocessing: preprocessing, augmentation: augmentation,
+                                    fitIndices: imbalanced.indices,
+                                    prepareIndices: synthetic.count > 0 ? imbalanced.indices + trainIndices : nil)
+        if inputs.fitted { preprocessingSeconds = seconds(since: t0) }
         if let s = seeds["augment"] { inputs.train.augmentationStream = RandomStream(seed: s) }
         var initRNG = RandomStream(seed: seeds["init"]!)
         network.initialize(using: &initRNG)
         let trainer = Trainer(network: network, classCount: k)
         trainer.curveInterval = curveInterval
         trainer.curveTestLimit = curveTestLimit
+        if splits.streamed != nil { trainer.evaluationBatch = min(config.batchSize, 32) }
         let stopsEarly = stopAfter.map { $0 < config.iterations } ?? false
         if stopsEarly { trainer.stopAfter = stopAfter }
         let policy = try LearningRatePolicy(parsing: config.learningRatePolicy)
@@ -210,6 +214,16 @@ public enum Experiment {
                                    loss: try recipe.loss(trainingContext),
                                    test: inputs.test) { p in
             progress?(Progress(phase: "phase1", training: p))
+        }
+        if let failure = inputs.train.failure ?? inputs.test.failure { throw failure }
+        var validationResults: [String: MetricSet]?
+        let validationLabels = splits.validation?.labels ?? []
+        func evaluateValidation(_ name: String, priors thresholding: [Double]? = nil) throws {
+            guard let v = inputs.validation else { return }
+            let scores = trainer.predict(v)
+            validationResults = validationResults ?? [:]
+            validationResults![name] = try MetricSet(evaluate(scores: scores, labels: validationLabels,
+                                                              classCount: k, thresholdingPriors: thresholding))
         }
 
         var results: [String: MetricSet] = [:]
@@ -227,6 +241,12 @@ public enum Experiment {
             case .listed: return listed[m.name] != nil
             }
         }
+        /// Restores every parameter of the network from `values` (a copy of them).
+        func restore(_ values: [[Float]]) {
+            for (p, v) in zip(network.parameters, values) {
+                v.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            }
+        }
 
         if let at = phase1.divergedAt {
             status = "diverged"
@@ -237,27 +257,34 @@ public enum Experiment {
         } else {
             let t = DispatchTime.now().uptimeNanoseconds
             let scores = trainer.predict(inputs.test)
+            if let failure = inputs.test.failure { throw failure }
             evaluationSeconds += seconds(since: t)
             results[training.name] = try MetricSet(evaluate(scores: scores, labels: test.labels, classCount: k))
+            try evaluateValidation(training.name)
+            let validationScores = inputs.validation.map { trainer.predict($0) }
 
             // Post-hoc methods read the trained network; any weights they change are restored.
             for m in derived {
                 guard case .postHoc(_, _, let recipe) = m.role else { continue }
-                let input = PostHocInput(
-                    context: context(m, config, counts: imbalanced.classCounts, parameters: listed[m.name] ?? [:]),
-                    scores: scores, labels: test.labels, classCount: k, priors: priors, network: network,
-                    rescore: { change in
-                        let saved = network.parameters.map(\.value.array)
-                        change(network)
-                        let t = DispatchTime.now().uptimeNanoseconds
-                        let rescored = trainer.predict(inputs.test)
-                        evaluationSeconds += seconds(since: t)
-                        for (p, values) in zip(network.parameters, saved) {
-                            values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
-                        }
-                        return rescored
-                    })
-                results[m.name] = try recipe.evaluate(input)
+                let methodContext = context(m, config, counts: imbalanced.classCounts, parameters: listed[m.name] ?? [:])
+                func input(_ source: any BatchSource, scores: [Float], labels: [Int]) -> PostHocInput {
+                    PostHocInput(context: methodContext, scores: scores, labels: labels, classCount: k,
+                                 priors: priors, network: network, rescore: { change in
+                                     let saved = network.parameters.map(\.value.array)
+                                     change(network)
+                                     let t = DispatchTime.now().uptimeNanoseconds
+                                     let rescored = trainer.predict(source)
+                                     evaluationSeconds += seconds(since: t)
+                                     restore(saved)
+                                     return rescored
+                                 })
+                }
+                results[m.name] = try recipe.evaluate(input(inputs.test, scores: scores, labels: test.labels))
+                if let failure = inputs.test.failure { throw failure }
+                if let v = inputs.validation, let vs = validationScores {
+                    validationResults = validationResults ?? [:]
+                    validationResults![m.name] = try recipe.evaluate(input(v, scores: vs, labels: validationLabels))
+                }
             }
 
             // Phases continue training the network; each starts from the network phase 1
@@ -268,12 +295,10 @@ public enum Experiment {
             }
             let snapshot = phases.count > 1 ? network.parameters.map(\.value.array) : nil
             for (index, (m, phase)) in phases.enumerated() {
-                if index > 0, let snapshot {
-                    for (p, values) in zip(network.parameters, snapshot) {
-                        values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
-                    }
-                }
+                if index > 0, let snapshot { restore(snapshot) }
                 let phaseContext = context(m, config, counts: imbalanced.classCounts, parameters: listed[m.name] ?? [:])
+                // Only the phase's layers train (and are re-initialised when it says so);
+                // momentum restarts, as a new solver would.
                 let trainable = phase.trainableLayers(config.model)
                 network.freezeAll(except: trainable)
                 if let purpose = phase.initPurpose {
@@ -301,6 +326,7 @@ public enum Experiment {
                                             test: inputs.test) { p in
                     progress?(Progress(phase: phase.phaseName, training: p))
                 }
+                if let failure = inputs.train.failure ?? inputs.test.failure { throw failure }
                 curves[phase.phaseName] = outcome.curve.map(CurvePoint.init)
                 trainSeconds += outcome.seconds
                 imagesTrained += outcome.iterationsRun * config.batchSize
@@ -313,12 +339,14 @@ public enum Experiment {
                 }
                 let t2 = DispatchTime.now().uptimeNanoseconds
                 let scores2 = trainer.predict(inputs.test)
+                if let failure = inputs.test.failure { throw failure }
                 evaluationSeconds += seconds(since: t2)
                 results[m.name] = try MetricSet(evaluate(scores: scores2, labels: test.labels, classCount: k))
+                try evaluateValidation(m.name)
             }
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
-        return RunRecord(
+        var record = RunRecord(
             id: id, tool: ToolInfo(name: "imbench", version: ImbalanceBenchInfo.version),
             config: config, seeds: seeds,
             data: DataSummary(trainCounts: imbalanced.classCounts, trainedCounts: trainedCounts,
@@ -332,6 +360,8 @@ public enum Experiment {
             curveSettings: CurveSettings(every: curveInterval, testLimit: curveTestLimit),
             provenance: .current(dataFiles: splits.sources?.digests ?? [],
                                  usedOpenBLAS: preprocessing == .gcnZCA))
+        record.validation = validationResults
+        return record
     }
 
     /// `network` with `CosineClassifier` in place of its last layer, which must be the fully
@@ -362,6 +392,7 @@ extension LearningRatePolicy {
     }
 }
 
+
 public struct ExperimentError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
@@ -389,5 +420,61 @@ extension CurvePoint {
     init(_ p: CurvePointData) {
         self.init(iteration: p.iteration, trainLoss: p.trainLoss, trainAccuracy: p.trainAccuracy,
                   testLoss: p.testLoss, testAccuracy: p.testAccuracy)
+    }
+}
+
+/// The input pipelines of a job: training (augmented when asked), test, and validation
+/// when the data has a validation set; `fitted` when statistics were fitted (timed as
+/// preprocessing in the record).
+struct JobInputs {
+    var train: any BatchSource
+    var test: any BatchSource
+    var validation: (any BatchSource)?
+    var fitted: Bool
+}
+
+extension Experiment {
+    /// In-memory data goes through `InputPipeline` exactly as before (Caffe's x/256 scale
+    /// without augmentation converts bytes per batch; fitted transforms run once up front);
+    /// streamed data (ILSVRC-2012) through `StreamedPipeline`, which decodes and crops per
+    /// batch: random crops and mirroring in training with crop-mirror, centre crops
+    /// otherwise, and only scale or standardize (ZCA on 150,528-value crops is refused).
+    static func makeInputs(_ splits: DatasetSplits, preprocessing: Preprocessing,
+                           augmentation: Augmentation, fitIndices: [Int],
+                           prepareIndices: [Int]? = nil) throws -> JobInputs {
+        if let s = splits.streamed {
+            let fit: ChannelStandardization?
+            switch preprocessing {
+            case .scale: fit = nil
+            case .standardize: fit = try StreamedPipeline.fitStandardization(s.train, indices: fitIndices)
+            case .gcnZCA:
+                throw ExperimentError("\(splits.name): gcn-zca needs the whole set in memory; use standardize (or scale) for streamed data")
+            }
+            return JobInputs(train: StreamedPipeline(images: s.train, crop: s.cropSize,
+                                                     randomCrops: augmentation == .cropMirror, standardization: fit),
+                             test: StreamedPipeline(images: s.test, crop: s.cropSize, randomCrops: false,
+                                                    standardization: fit),
+                             validation: nil, fitted: fit != nil)
+        }
+        if preprocessing == .scale && augmentation == .none {
+            return JobInputs(train: InputPipeline.scaled(splits.train), test: InputPipeline.scaled(splits.test),
+                             validation: splits.validation.map(InputPipeline.scaled), fitted: false)
+        }
+        let (train, test) = try InputPipeline.make(preprocessing, augmentation: augmentation, train: splits.train,
+                                                   fitIndices: fitIndices, prepareIndices: prepareIndices,
+                                                   test: splits.test)
+        let validation = splits.validation.map {
+            InputPipeline(dataset: $0, preprocessing: train.preprocessing, augmentation: .none,
+                          prepare: Array(0..<$0.count))
+        }
+        return JobInputs(train: train, test: test, validation: validation, fitted: true)
+    }
+}
+
+extension DatasetSplits {
+    /// The network's input: the images' shape, or the crop of streamed data.
+    public var inputShape: (channels: Int, height: Int, width: Int) {
+        if let s = streamed { return (s.train.channels, s.cropSize, s.cropSize) }
+        return (train.channels, train.height, train.width)
     }
 }

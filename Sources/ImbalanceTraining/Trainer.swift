@@ -80,6 +80,10 @@ public final class Trainer {
     /// Learning-curve period in iterations (0 = none) and how many test images to use.
     public var curveInterval: Int = 0
     public var curveTestLimit: Int = 2_000
+    /// Images per forward pass when predicting (test sets, learning curves). 250 keeps the
+    /// records of the paper's small inputs as they are; large inputs need less (a batch of
+    /// 250 ResNet-10 activations at 224 x 224 is about 10 GB).
+    public var evaluationBatch: Int = 250
 
     private var labelBuffer: UnsafeMutablePointer<Int>
     private var indexBuffer: UnsafeMutablePointer<Int>
@@ -121,11 +125,12 @@ public final class Trainer {
               test: test.map(InputPipeline.scaled), progress: progress)
     }
 
-    /// As above, reading batches through a preprocessing/augmentation pipeline.
-    public func train(on data: InputPipeline, indices: [Int], settings: SolverSettings,
+    /// As above, reading batches through a preprocessing/augmentation pipeline (in memory,
+    /// or decoding images as it goes). Stops early when the source reports a `failure`.
+    public func train(on data: some BatchSource, indices: [Int], settings: SolverSettings,
                       orderRNG: inout RandomStream, dropoutRNG: inout RandomStream,
                       batches: BatchSampling = .epochs, loss schedule: LossSchedule = .crossEntropy,
-                      test: InputPipeline? = nil,
+                      test: (any BatchSource)? = nil,
                       progress: ((TrainingProgress) -> Void)? = nil) -> TrainingOutcome {
         precondition(!indices.isEmpty, "cannot train on an empty set")
         let batch = settings.batchSize
@@ -149,6 +154,7 @@ public final class Trainer {
                          rng: &orderRNG)
             data.fillBatch(indices: UnsafeBufferPointer(start: indexBuffer, count: batch),
                            into: network.input.pointer, labels: labelBuffer)
+            if data.failure != nil { break }
             let logits = network.forward(context: &context)
             let loss = schedule.loss(at: it).evaluate(
                 logits: logits.pointer, labels: labelBuffer, batch: batch, classes: k,
@@ -217,11 +223,13 @@ public final class Trainer {
 
     /// Softmax outputs (n, classCount), row-major, for the first `limit` images of `data`
     /// (all by default), in inference mode (dropout off).
-    public func predict(_ data: ImageDataset, limit: Int? = nil, batch: Int = 250) -> [Float] {
+    public func predict(_ data: ImageDataset, limit: Int? = nil, batch: Int? = nil) -> [Float] {
         predict(InputPipeline.scaled(data), limit: limit, batch: batch)
     }
 
-    public func predict(_ data: InputPipeline, limit: Int? = nil, batch: Int = 250) -> [Float] {
+    /// `batch` images per forward pass (default `evaluationBatch`).
+    public func predict(_ data: some BatchSource, limit: Int? = nil, batch: Int? = nil) -> [Float] {
+        let batch = batch ?? evaluationBatch
         let n = min(limit ?? data.count, data.count)
         let k = classCount
         var scores = [Float](repeating: 0, count: n * k)

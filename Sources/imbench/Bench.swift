@@ -18,6 +18,8 @@ struct Bench: ParsableCommand {
         """)
 
     @Option(help: "Network: lenet5, allcnn or resnet10 (at its native input: 1x28x28, 3x32x32, 3x32x32 with the CIFAR stem).") var model: String = "lenet5"
+    @Option(help: "Square input size instead of the native one (resnet10 above 64: the ImageNet stem; 224 is the paper's ImageNet crop).") var size: Int?
+    @Option(help: "Classes of the output layer (1000 for ILSVRC-2012).") var classes: Int = 10
     @Option(help: "Mini-batch size.") var batch: Int = 64
     @Option(help: "Threads: each batch is split across them (OpenBLAS itself stays at one).") var threads: Int = 1
     @Option(help: "Training iterations per timed run (default 200 for lenet5, 20 for the CIFAR models).") var iterations: Int?
@@ -80,11 +82,10 @@ struct Bench: ParsableCommand {
                 throw ValidationError("--gemm-path \(gemmPath): this CPU does not support it (best: \(BLAS.supportedPath))")
             }
         }
-        let classes = 10
         let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
         let net = model == "resnet10"
-            ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: 32)
-            : try Models.make(model, classes: classes)
+            ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: size ?? 32)
+            : try Models.make(model, classes: classes, inputSize: size)
         for conv in net.convolutions {
             if let columnBudget { conv.columnBudget = columnBudget }
             if let bandBudget { conv.bandBudget = bandBudget }

@@ -20,7 +20,7 @@ struct DataCommand: ParsableCommand {
         `fetch` writes to $IMBENCH_DATA_DIR/<name> or ~/.cache/imbench/<name> unless given \
         --to, so what it downloads is found without further options.
         """,
-        subcommands: [DataFetch.self, DataVerify.self, DataInfo.self, DataWhere.self])
+        subcommands: [DataFetch.self, DataVerify.self, DataInfo.self, DataWhere.self, DataExport.self])
 }
 
 /// `--manifests DIR`, shared by the subcommands.

@@ -69,12 +69,16 @@ struct Resample: ParsableCommand {
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
         let splits = try loadDataset(kind: kind, directory: location.directory, cifarLabel: label)
         let start = Date()
+        if splits.streamed != nil {
+            throw ValidationError("\(splits.name) is decoded batch by batch; resample writes sets held in memory")
+        }
         let prepared = try Experiment.prepareData(config, train: splits.train)
-        let data = prepared.dataset, list = prepared.trainingSet.indices, k = data.classCount
+        let data = splits.train.appending(prepared.trainingSet.synthetic)
+        let list = prepared.trainingSet.indices, k = data.classCount
         var resampled = [Int](repeating: 0, count: k)
         for i in list { resampled[data.labels[i]] += 1 }
         let original = splits.train.count
-        try NPZ.write([
+        try NPZWriter.write([
             ("x", NPYArray(uint8: data.subset(list).pixels, shape: [list.count, data.channels, data.height, data.width])),
             ("y", NPYArray(int64: list.map { data.labels[$0] })),
             ("source_index", NPYArray(int64: list.map { $0 < original ? $0 : -1 })),

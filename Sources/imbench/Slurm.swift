@@ -92,7 +92,8 @@ struct SlurmCommand: ParsableCommand {
     func writeScripts() throws {
         let configPath = configs[0]
         // Validate everything before writing anything.
-        let cfg = try SweepConfig.load(path: configPath)
+        var cfg = try SweepConfig.load(path: configPath)
+        try cfg.resolveData(path: configPath)
         let configText = try String(contentsOfFile: configPath, encoding: .utf8)
         let jobs = SweepPlan.jobs(for: cfg)
         let n = arraySize ?? min(jobs.count, Self.defaultArrayCap)
@@ -108,10 +109,16 @@ struct SlurmCommand: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw SlurmError("--imbench: \(binary) is not an executable file")
         }
-        guard let kind = DatasetKind(rawValue: cfg.dataset) else {
-            throw SlurmError("\(configPath): unknown dataset '\(cfg.dataset)'")
+        let data: String
+        if let spec = cfg.data {
+            guard dataDir == nil else { throw SlurmError("--data-dir applies to built-in datasets; \(configPath) names its own data (dataset.path)") }
+            data = spec.path
+        } else {
+            guard let kind = DatasetKind(rawValue: cfg.dataset) else {
+                throw SlurmError("\(configPath): unknown dataset '\(cfg.dataset)'")
+            }
+            data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
         }
-        let data = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
         try Self.checkScriptPath(data, label: "--data-dir")
 
         let slurmDir = output.map { URL(fileURLWithPath: normalize(absolute($0))).deletingLastPathComponent().path }
@@ -321,7 +328,8 @@ struct SlurmCommand: ParsableCommand {
         let ks = try nodeCounts()
         var loaded: [(path: String, config: SweepConfig, jobs: [JobConfig])] = []
         for path in configs {
-            let cfg = try SweepConfig.load(path: path)
+            var cfg = try SweepConfig.load(path: path)
+            try cfg.resolveData(path: path)
             loaded.append((path, cfg, SweepPlan.jobs(for: cfg)))
         }
         let batches = Set(loaded.map(\.config.batchSize))

@@ -29,7 +29,8 @@ struct Sweep: ParsableCommand {
     @Flag(help: "List the jobs and exit without training.") var dryRun = false
 
     func run() throws {
-        let cfg = try SweepConfig.load(path: config)
+        var cfg = try SweepConfig.load(path: config)
+        try cfg.resolveData(path: config)
         var all = SweepPlan.jobs(for: cfg)
         if let shard {
             let s = try SweepPlan.parseShard(shard)
@@ -46,9 +47,28 @@ struct Sweep: ParsableCommand {
             print("\(all.count) jobs")
             return
         }
-        guard let kind = DatasetKind(rawValue: cfg.dataset) else { throw ValidationError("unknown dataset") }
-        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-        _ = try loadDataset(kind: kind, directory: location.directory)   // fail early on bad files
+        let directory: String, found: String, display: String
+        if let spec = cfg.data {
+            guard dataDir == nil else {
+                throw ValidationError("--data-dir applies to built-in datasets; \(config) names its own data (dataset.path)")
+            }
+            (directory, found, display) = (spec.path, "\(spec.path) (\(spec.format))", cfg.dataset)
+        } else {
+            guard let kind = DatasetKind(rawValue: cfg.dataset) else { throw ValidationError("unknown dataset '\(cfg.dataset)'") }
+            let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+            (directory, found, display) = (location.directory, location.description, kind.displayName)
+        }
+        // Fail early on bad files, and check the grid against the data's real classes.
+        let splits = try loadSplits(for: all.first ?? SweepPlan.jobs(for: cfg)[0], directory: directory)
+        if cfg.data != nil {
+            let n = splits.trainImages.classCount
+            let nMax = cfg.maxPerClass ?? splits.trainImages.classCounts().max() ?? 0
+            for profile in cfg.profiles() {
+                do { _ = try profile.classCounts(classes: n, nMax: nMax) } catch {
+                    throw ValidationError("\(config): \(profile) does not fit \(cfg.dataset) (\(n) classes): \(error)")
+                }
+            }
+        }
         try layout.create()
         // A convenience copy of the config, written atomically: on a full disk it may be
         // missing, never cut short (the spec write that follows reports the full disk).
@@ -56,11 +76,12 @@ struct Sweep: ParsableCommand {
         if let text = FileManager.default.contents(atPath: config) {
             try? RecordIO.writeAtomically(text, to: layout.root + "/sweep.yaml")
         }
-        printError("\(cfg.name): \(kind.displayName) from \(location.description)")
+        printError("\(cfg.name): \(display) from \(found)")
+        if let summary = splits.sources?.summary { printError(summary) }
         let runner = SweepRunner(
             layout: layout,
             options: .init(parallelJobs: parallel, threadsPerJob: perJob,
-                           dataDirectory: location.directory, executable: selfExecutable(),
+                           dataDirectory: directory, executable: selfExecutable(),
                            curveEvery: cfg.curveEvery, curveTestLimit: cfg.curveTestLimit,
                            interactive: isatty(STDERR_FILENO) == 1),
             output: { printFlushed($0) })

@@ -12,9 +12,30 @@ struct Train: ParsableCommand {
         momentum 0.9, weight decay 5e-4, batch 64, 10,000 iterations) on the balanced base \
         set (5,000 per class). Imbalance and methods can be set here for single runs; \
         `imbench sweep` runs whole grids.
+
+        Your own data: --data PATH (an .npz file, a folder of class folders, a CSV list; \
+        --format when it cannot be guessed), with --size, --channels, --test-fraction and \
+        --validation-fraction; every other option works as for the built-in datasets. \
+        Formats:
+        \(DatasetReaders.help)
         """)
 
-    @Option(help: "mnist, fashion-mnist, cifar10 or cifar100.") var dataset: String = "fashion-mnist"
+    @Option(help: "Built-in dataset: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")) (default fashion-mnist).")
+    var dataset: String?
+    @Option(help: "Your own data: an .npz file, an image folder or a CSV list (instead of --dataset).")
+    var data: String?
+    @Option(help: "Format of --data: \(DatasetReaders.names.joined(separator: ", ")) (default: guessed from the path).")
+    var format: String?
+    @Option(name: .customLong("name"), help: "Name of the --data dataset in the record (default: the file or folder name).")
+    var dataName: String?
+    @Option(parsing: .upToNextOption, help: "Resize every --data image to H W (or one number for square): area down, bilinear up.")
+    var size: [Int] = []
+    @Option(help: "Convert every --data image to 1 (grey) or 3 (RGB) channels.") var channels: Int?
+    @Option(help: "For --data without a test split: stratified fraction held out as the test set.")
+    var testFraction: Double?
+    @Option(help: "Stratified fraction of the --data training set held out as a validation set.")
+    var validationFraction: Double?
+    @Option(help: "Seed of the --data test and validation splits (default 0).") var splitSeed: UInt64?
     @Option(help: "Network: lenet5, allcnn or resnet10.") var model: String = "lenet5"
     @Option(help: "CIFAR-100 label: fine (100 classes) or coarse (20 superclasses).")
     var cifarLabel: String = "fine"
@@ -53,8 +74,32 @@ struct Train: ParsableCommand {
 
     func run() throws {
         Parallel.configure(threads: threads)
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ValidationError("unknown dataset '\(dataset)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        var spec: DataSpec?
+        var datasetName = dataset ?? "fashion-mnist"
+        if let data {
+            guard dataset == nil else { throw ValidationError("give either --dataset (a built-in dataset) or --data (your own), not both") }
+            guard dataDir == nil else { throw ValidationError("--data-dir applies to built-in datasets; --data names the data itself") }
+            guard cifarLabel == "fine" else { throw ValidationError("--cifar-label applies to CIFAR-100 only") }
+            guard size.count <= 2 else { throw ValidationError("--size takes H W, or one number for square images") }
+            let user = UserDataset(format: format, path: data, name: dataName, height: size.first,
+                                   width: size.count == 2 ? size[1] : size.first, channels: channels,
+                                   testFraction: testFraction, validationFraction: validationFraction,
+                                   splitSeed: splitSeed ?? 0)
+            spec = try user.resolvedSpec()
+            datasetName = dataName ?? UserDataset.defaultName(data)
+            if DatasetKind(rawValue: datasetName) != nil {
+                throw ValidationError("--name: '\(datasetName)' is a built-in dataset's name; choose another (records tell datasets apart by name)")
+            }
+        } else {
+            let given: [(String, Bool)] = [("--format", format != nil), ("--name", dataName != nil), ("--size", !size.isEmpty),
+                                           ("--channels", channels != nil), ("--test-fraction", testFraction != nil),
+                                           ("--validation-fraction", validationFraction != nil), ("--split-seed", splitSeed != nil)]
+            if let option = given.first(where: { $0.1 }) {
+                throw ValidationError("\(option.0) applies to --data (your own data) only")
+            }
+        }
+        guard spec != nil || DatasetKind(rawValue: datasetName) != nil else {
+            throw ValidationError("unknown dataset '\(datasetName)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")), or --data PATH for your own data)")
         }
         let cap = try BaseSet.parseMaxPerClass(maxPerClass)
         let defaults = ModelDefaults.forModel(model, iterations: iterations, batch: batch)
@@ -63,7 +108,7 @@ struct Train: ParsableCommand {
         }
         let chosen = try jobMethods(methods: methods, params: params, sampler: sampler, twoPhase: twoPhase)
         let config = JobConfig(
-            dataset: kind.rawValue, model: model,
+            dataset: datasetName, model: model,
             profile: ProfileSpec(kind: profile, rho: profile == "balanced" ? 1 : rho, mu: mu),
             minorityRule: minority, sampler: chosen.sampler, samplerRatio: samplerRatio,
             twoPhase: chosen.twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
@@ -73,13 +118,21 @@ struct Train: ParsableCommand {
             weightDecay: defaults.weightDecay, threads: threads,
             preprocessing: preprocess ?? defaults.preprocessing,
             augmentation: augment ?? defaults.augmentation,
-            label: label.recordedName, parameters: chosen.parameters, derivedMethods: chosen.derivedMethods)
+            label: label.recordedName, data: spec, parameters: chosen.parameters,
+            derivedMethods: chosen.derivedMethods)
         try Experiment.validate(config)
-        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+        let directory: String, found: String, display: String
+        if let spec {
+            (directory, found, display) = (spec.path, "\(spec.path) (\(spec.format))", datasetName)
+        } else {
+            let kind = DatasetKind(rawValue: datasetName)!
+            let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+            (directory, found, display) = (location.directory, location.description, kind.displayName)
+        }
         let loadStart = Date()
-        let splits = try loadDataset(kind: kind, directory: location.directory, cifarLabel: label)
+        let splits = try loadSplits(for: config, directory: directory)
         if !quiet {
-            printError(String(format: "%@ from %@ (%.1fs)", kind.displayName, location.description,
+            printError(String(format: "%@ from %@ (%.1fs)", display, found,
                               Date().timeIntervalSince(loadStart)))
             printError(splits.sources?.summary ?? "\(splits.train.count) training and \(splits.test.count) test images")
         }

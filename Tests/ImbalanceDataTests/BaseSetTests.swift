@@ -1,6 +1,7 @@
 import XCTest
 import ImbalanceRandom
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 final class BaseSetTests: XCTestCase {
     func testCapsOnlyLargeClassesAndKeepsSmallOnes() {

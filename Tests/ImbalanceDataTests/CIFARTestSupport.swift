@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 // Builders for CIFAR batches and tar archives, so every test file is written by the tests.
 
@@ -32,63 +33,6 @@ func cifarPixels(_ count: Int, seed: Int = 0) -> [UInt8] {
 /// The class-name file content for `names` (trailing empty line, as the official files).
 func metaText(_ names: [String]) -> [UInt8] {
     Array((names.joined(separator: "\n") + "\n\n").utf8)
-}
-
-/// One tar member to write.
-struct TarMember {
-    var name: String
-    var data: [UInt8] = []
-    var type: UInt8 = UInt8(ascii: "0")
-    /// ustar prefix field (joined to `name` with a slash by readers).
-    var prefix: String = ""
-}
-
-/// A 512-byte ustar header with a valid checksum. Names longer than 100 bytes are cut
-/// (use a GNU long-name or pax member for those).
-func tarHeader(name: String, size: Int, type: UInt8 = UInt8(ascii: "0"), prefix: String = "") -> [UInt8] {
-    var h = [UInt8](repeating: 0, count: 512)
-    func put(_ text: String, at offset: Int, max: Int) {
-        for (k, b) in text.utf8.prefix(max).enumerated() { h[offset + k] = b }
-    }
-    func octal(_ value: Int, digits: Int) -> String {
-        let s = String(value, radix: 8)
-        return String(repeating: "0", count: max(0, digits - s.count)) + s
-    }
-    put(name, at: 0, max: 100)
-    put("0000644", at: 100, max: 8)
-    put("0001750", at: 108, max: 8)
-    put("0001750", at: 116, max: 8)
-    put(octal(size, digits: 11), at: 124, max: 12)
-    put("14727166115", at: 136, max: 12)
-    h[156] = type
-    put("ustar", at: 257, max: 6)
-    put("00", at: 263, max: 2)
-    put("user", at: 265, max: 32)
-    put(prefix, at: 345, max: 155)
-    fixTarChecksum(&h, header: 0)
-    return h
-}
-
-/// Rewrites the checksum of the header at `header` after a deliberate change elsewhere.
-func fixTarChecksum(_ bytes: inout [UInt8], header: Int) {
-    for i in 148..<156 { bytes[header + i] = 0x20 }
-    let sum = bytes[header..<(header + 512)].reduce(0) { $0 + Int($1) }
-    let s = String(sum, radix: 8)
-    let text = Array((String(repeating: "0", count: max(0, 6 - s.count)) + s).utf8) + [0, 0x20]
-    for (k, b) in text.enumerated() { bytes[header + 148 + k] = b }
-}
-
-/// A tar archive of `members`, each content padded to 512 bytes, then `endBlocks` zero
-/// blocks (tar(1) writes 2).
-func tarBytes(_ members: [TarMember], endBlocks: Int = 2) -> [UInt8] {
-    var out: [UInt8] = []
-    for m in members {
-        out += tarHeader(name: m.name, size: m.data.count, type: m.type, prefix: m.prefix)
-        out += m.data
-        out += [UInt8](repeating: 0, count: (512 - m.data.count % 512) % 512)
-    }
-    out += [UInt8](repeating: 0, count: 512 * endBlocks)
-    return out
 }
 
 /// A pax extended-header member setting `path` for the member that follows.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 final class CIFARTests: XCTestCase {
     // MARK: Round trips
@@ -167,8 +168,8 @@ final class CIFARTests: XCTestCase {
 
         XCTAssertEqual(DatasetKind(rawValue: "cifar10"), .cifar10)
         XCTAssertEqual(DatasetKind(rawValue: "cifar100"), .cifar100)
-        XCTAssertEqual(DatasetKind.cifar10.format, .cifarBinary)
-        XCTAssertEqual(DatasetKind.mnist.format, .idx)
+        XCTAssertEqual(DatasetKind.cifar10.format, "cifar-binary")
+        XCTAssertEqual(DatasetKind.mnist.format, "idx")
         XCTAssertTrue(DatasetKind.cifar10.imageShape == (3, 32, 32))
         XCTAssertTrue(DatasetKind.cifar100.imageShape == (3, 32, 32))
         XCTAssertEqual(DatasetKind.cifar10.classCount, 10)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 /// The location rule against a fake file system: a set of existing file paths.
 final class DataLocationTests: XCTestCase {

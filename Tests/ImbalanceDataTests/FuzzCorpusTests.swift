@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 /// The seed corpus of the libFuzzer targets in `Fuzz/` (run by `scripts/fuzz`).
 ///
@@ -113,14 +114,14 @@ struct FuzzSeed {
 
 /// The fuzz targets of `Fuzz/`, their input formats (see each target's source) and seeds.
 enum FuzzTarget: String, CaseIterable {
-    case idx, cifar, tar, gzip
+    case idx, cifar, tar, gzip, png, jpeg, npz, csv, mat
 
     /// The `-max_len` scripts/fuzz gives the target.
     var maxLength: Int {
         switch self {
-        case .idx: 4_096
-        case .cifar, .gzip: 8_192
-        case .tar: 16_384
+        case .idx, .csv: 4_096
+        case .cifar, .gzip, .png, .npz, .mat: 8_192
+        case .tar, .jpeg: 16_384
         }
     }
 
@@ -153,6 +154,8 @@ enum FuzzTarget: String, CaseIterable {
             return try TarArchive.read(at: path).entries.count
         case .gzip:
             return try Gzip.decompress(FileSystem.readAll(path), path: path).count
+        case .png, .jpeg, .npz, .csv, .mat:
+            return try readUserFormat(path)
         }
     }
 
@@ -162,6 +165,11 @@ enum FuzzTarget: String, CaseIterable {
         case .cifar: return FuzzSeeds.cifar()
         case .tar: return FuzzSeeds.tar()
         case .gzip: return FuzzSeeds.gzip()
+        case .png: return FuzzSeeds.png()
+        case .jpeg: return FuzzSeeds.jpeg()
+        case .npz: return FuzzSeeds.npz()
+        case .csv: return FuzzSeeds.csv()
+        case .mat: return FuzzSeeds.mat()
         }
     }
 }

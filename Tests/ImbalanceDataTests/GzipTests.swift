@@ -1,5 +1,6 @@
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 final class GzipTests: XCTestCase {
     func testRoundTripAndPassThrough() throws {

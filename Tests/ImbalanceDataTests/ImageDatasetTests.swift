@@ -1,5 +1,6 @@
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 final class ImageDatasetTests: XCTestCase {
     /// 5 images of 2x1x2 (C=2, H=1, W=2), 3 classes; image i has pixels 10i+0...10i+3.

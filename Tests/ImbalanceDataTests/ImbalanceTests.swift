@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ImbalanceRandom
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 /// A dataset of 1x1x1 images with `sizes[c]` examples of class c, labels shuffled so that
 /// class members are interleaved; each pixel is its index mod 256.

@@ -1,6 +1,7 @@
 import XCTest
 import ImbalanceRandom
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 /// Checks against the real datasets; skipped where they are not present.
 final class RealDataTests: XCTestCase {

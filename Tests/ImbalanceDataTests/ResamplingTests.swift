@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ImbalanceRandom
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 final class ResamplingTests: XCTestCase {
     /// Class sizes 40, 4, 10, 40 (current ratio 10), labels interleaved; the training list

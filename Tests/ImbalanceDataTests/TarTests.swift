@@ -1,5 +1,6 @@
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 final class TarTests: XCTestCase {
     func testRoundTripPlainAndGzip() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImbalanceData
+import ImbalanceTestSupport
 
 /// A fresh temporary directory per test, removed afterwards.
 final class TempDir {

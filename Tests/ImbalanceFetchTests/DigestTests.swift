@@ -17,6 +17,23 @@ final class DigestTests: XCTestCase {
         XCTAssertEqual(h.hexDigest(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// The standard vectors and a long stream on both implementations: the CPU's SHA
+    /// extensions (where it has them) and the portable one.
+    func testSHA256ExtensionsAndPortableAgree() {
+        let data = fixtureBytes(count: 300_001)
+        var results: [String] = []
+        for portable in [false, true] {
+            SHA256.forcePortable(portable)
+            defer { SHA256.forcePortable(false) }
+            XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            XCTAssertEqual(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+            results.append(SHA256.hex(data))
+        }
+        XCTAssertEqual(results[0], Self.fixtureSHA256)
+        XCTAssertEqual(results[1], Self.fixtureSHA256)
+    }
+
     func testMD5RFC1321Suite() {
         let suite: [(String, String)] = [
             ("", "d41d8cd98f00b204e9800998ecf8427e"),

@@ -326,7 +326,7 @@ final class PreparedDataTests: XCTestCase {
             let job = try methodJob([method], iterations: 2, maxPerClass: 50)
             let prepared = try Experiment.prepareData(job, train: splits.train)
             var counts = [Int](repeating: 0, count: 10)
-            for i in prepared.trainingSet.indices { counts[prepared.dataset.labels[i]] += 1 }
+            for i in prepared.trainingSet.indices { counts[prepared.labels[i]] += 1 }
             let record = try Experiment.run(job, id: RunID.make(job), splits: splits)
             XCTAssertEqual(counts, record.data.trainedCounts, method)
             XCTAssertEqual(prepared.imbalanced.classCounts, record.data.trainCounts, method)

@@ -134,10 +134,11 @@ public enum ClassifierKind: String, Sendable {
 /// How a training method trains: its training set, its batches and its loss. Every part
 /// defaults to the baseline's (the imbalanced set, shuffled epochs, cross-entropy).
 public struct TrainingRecipe: Sendable {
-    public typealias SetPreparation = @Sendable (MethodContext, _ data: ImageDataset, _ imbalanced: [Int],
+    public typealias SetPreparation = @Sendable (MethodContext, _ data: any LabelledImages, _ imbalanced: [Int],
                                                  _ rng: inout RandomStream) throws -> TrainingSet
     /// Resamples the imbalanced set (indices into the dataset), drawing from the job's
-    /// "sampler" stream; nil trains on the imbalanced set as it is.
+    /// "sampler" stream; nil trains on the imbalanced set as it is. Samplers that need the
+    /// pixels (synthetic oversampling) get an `ImageDataset` when the images sit in memory.
     public var trainingSet: SetPreparation?
     public var batches: @Sendable (MethodContext) -> BatchSampling
     public var loss: @Sendable (MethodContext) throws -> LossSchedule

@@ -9,7 +9,10 @@ extension MethodDefinition {
         MethodDefinition(
             name: name, label: label, family: .synthetic, summary: summary, reference: reference,
             parameters: parameters,
-            role: .training(TrainingRecipe(trainingSet: { context, data, imbalanced, rng in
+            role: .training(TrainingRecipe(trainingSet: { context, images, imbalanced, rng in
+                guard let data = images as? ImageDataset else {
+                    throw MethodError("\(name) interpolates between images, so it needs them in memory; \(images.name) is decoded batch by batch")
+                }
                 let made = try oversample(imbalanced, in: data, classCount: data.classCount,
                                           with: sampler(context.parameters), rng: &rng).images
                 return TrainingSet(indices: imbalanced + Array(data.count..<(data.count + made.count)),
