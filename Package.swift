@@ -64,8 +64,12 @@ let package = Package(
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",
                 dependencies: ["ImbalanceKernels", "ImbalanceData", "ImbalanceRandom"], swiftSettings: optimise),
-        // Classification metrics (ROC AUC, accuracy, F1, confusion matrix).
+        // Classification metrics (ROC AUC, accuracy, F1, MCC, average precision, calibration,
+        // confusion matrix) and the stratified bootstrap of a test set.
         .target(name: "ImbalanceMetrics"),
+        // Tests across repetitions and cells: Wilcoxon signed-rank, paired t, Holm, Friedman,
+        // Nemenyi, and the distributions they need.
+        .target(name: "ImbalanceStatistics"),
         // One training run end to end: data -> method -> model -> metrics -> record.
         .target(name: "ImbalanceTraining",
                 dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceData", "ImbalancePreprocessing",
@@ -76,7 +80,8 @@ let package = Package(
                                .product(name: "Yams", package: "Yams")]),
         // Markdown tables and SVG charts generated from run records alone (method order,
         // labels and families from the method registry of ImbalanceTraining).
-        .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords", "ImbalanceTraining"]),
+        .target(name: "ImbalanceReport",
+                dependencies: ["ImbalanceRecords", "ImbalanceMetrics", "ImbalanceStatistics", "ImbalanceTraining"]),
         // Dataset manifests, checksums (SHA-256, MD5), download with mirrors and resume,
         // verification and inspection (`imbench data ...`).
         .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData", "ImbalanceDigest"]),
@@ -100,8 +105,12 @@ let package = Package(
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImbalanceStatisticsTests", dependencies: ["ImbalanceStatistics"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining", "ImbalanceTestSupport"]),
-        .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport", "ImbalanceRandom"]),
+        .testTarget(name: "ImbalanceReportTests",
+                    dependencies: ["ImbalanceReport", "ImbalanceRandom", "ImbalanceMetrics", "ImbalanceStatistics"],
+                    resources: [.copy("Records")]),
         .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
         .testTarget(name: "ImbalanceFetchTests", dependencies: ["ImbalanceFetch"]),
     ]

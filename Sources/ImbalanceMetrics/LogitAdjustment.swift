@@ -44,22 +44,45 @@ public func logitAdjusted(scores: [Float], priors: [Double], tau: Double) throws
     return result
 }
 
-/// `evaluate(scores:labels:classCount:)` with decisions by logit adjustment with `tau`
-/// (AUCs from the raw scores). For tau = 1 it is
-/// `evaluate(scores:labels:classCount:thresholdingPriors:)` exactly.
+/// `evaluate(scores:labels:classCount:minorityClasses:)` with decisions by logit adjustment
+/// with `tau` (AUCs and average precisions from the raw scores; the calibration error of the
+/// adjusted probabilities, p_j / pi_j^tau renormalised). For tau = 1 it is
+/// `evaluate(scores:labels:classCount:thresholdingPriors:minorityClasses:)` exactly.
 public func evaluate(scores: [Float], labels: [Int], classCount: Int,
-                     logitAdjustmentPriors priors: [Double], tau: Double) throws(MetricsError) -> ClassificationReport {
+                     logitAdjustmentPriors priors: [Double], tau: Double,
+                     minorityClasses: [Int] = []) throws(MetricsError) -> ClassificationReport {
     if tau == 1 {
-        return try evaluate(scores: scores, labels: labels, classCount: classCount, thresholdingPriors: priors)
+        return try evaluate(scores: scores, labels: labels, classCount: classCount, thresholdingPriors: priors,
+                            minorityClasses: minorityClasses)
     }
     try checkShape(scoreCount: scores.count, labels: labels, classCount: classCount)
     guard !labels.isEmpty else { throw .noSamples }
     guard priors.count == classCount else {
         throw .priorCountMismatch(priors: priors.count, classCount: classCount)
     }
-    let auc = try multiClassAUC(scores: scores, labels: labels, classCount: classCount)
-    let decided = try predictions(scores: try logitAdjusted(scores: scores, priors: priors, tau: tau),
-                                  classCount: classCount)
-    return try report(auc: auc, predictions: decided, labels: labels, classCount: classCount,
-                      thresholded: tau != 0)
+    let ranking = try rankingMetrics(scores: scores, labels: labels, classCount: classCount)
+    let adjusted = try logitAdjusted(scores: scores, priors: priors, tau: tau)
+    let decided = try predictions(scores: adjusted, classCount: classCount)
+    // Probabilities of the adjusted decision: the row's softmax of the adjusted log-scores
+    // (tau = 0: the scores themselves).
+    var probabilities = [Double](repeating: 0, count: adjusted.count)
+    for row in stride(from: 0, to: adjusted.count, by: classCount) {
+        if tau == 0 {
+            for j in 0..<classCount { probabilities[row + j] = adjusted[row + j] }
+            continue
+        }
+        var top = -Double.infinity
+        for j in 0..<classCount { top = max(top, adjusted[row + j]) }
+        if top == -.infinity {
+            for j in 0..<classCount { probabilities[row + j] = 1 / Double(classCount) }
+            continue
+        }
+        var sum = 0.0
+        for j in 0..<classCount { sum += exp(adjusted[row + j] - top) }
+        for j in 0..<classCount { probabilities[row + j] = exp(adjusted[row + j] - top) / sum }
+    }
+    let ece = try expectedCalibrationError(probabilities: probabilities, labels: labels, classCount: classCount,
+                                           bins: calibrationBins)
+    return try report(ranking: ranking, predictions: decided, labels: labels, classCount: classCount,
+                      thresholded: tau != 0, calibrationError: ece, minorityClasses: minorityClasses)
 }

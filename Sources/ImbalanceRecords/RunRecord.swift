@@ -9,8 +9,12 @@
 /// inside the same job and stored under their own method names in `results`, so that a
 /// record is the unit a sweep resumes on.
 public struct RunRecord: Codable, Sendable, Equatable {
-    /// Bumped when a field changes meaning.
-    public var schemaVersion: Int = 1
+    /// Bumped when a field changes meaning or the record gains fields a reader should know
+    /// about. 2: the metrics of `MetricSet` beyond the confusion matrix, bootstrap intervals,
+    /// and the "bootstrap" seed. Records of schema 1 still load (their new fields are nil).
+    public var schemaVersion: Int = RunRecord.currentSchemaVersion
+    /// The schema this code writes.
+    public static let currentSchemaVersion = 2
     /// Stable id derived from the full job configuration (see the sweep).
     public var id: String
     public var tool: ToolInfo
@@ -250,6 +254,11 @@ public struct Divergence: Codable, Sendable, Equatable {
 }
 
 /// Test-set metrics of one method.
+///
+/// Schema 1 records hold the first six fields only; schema 2 adds the optional ones below
+/// (absent from the JSON when nil, and nil when a schema-1 record is read). Ranking metrics
+/// (AUCs, average precision) come from the raw scores, decision metrics from the method's
+/// decisions (thresholded ones for `+thresholding`).
 public struct MetricSet: Codable, Sendable, Equatable {
     /// Mean over classes of the one-vs-rest ROC AUC (the paper's main metric).
     public var multiClassAUC: Double
@@ -259,11 +268,92 @@ public struct MetricSet: Codable, Sendable, Equatable {
     public var macroF1: Double
     /// confusion[true][predicted].
     public var confusion: [[Int]]
+    /// Multi-class Matthews correlation (scikit-learn's `matthews_corrcoef`). Schema 2.
+    public var matthewsCorrelation: Double?
+    /// Mean one-vs-rest average precision over the classes present (scikit-learn's
+    /// `average_precision_score`, macro). Schema 2.
+    public var macroAveragePrecision: Double?
+    public var perClassAveragePrecision: [Double?]?
+    /// Top-label expected calibration error, 15 equal-width bins. Schema 2.
+    public var expectedCalibrationError: Double?
+    /// Geometric mean of the per-class recalls (0 if one is 0). Schema 2.
+    public var geometricMeanRecall: Double?
+    /// Per-class precision and recall (0 where the ratio is 0/0). Schema 2.
+    public var precision: [Double]?
+    public var recall: [Double]?
+    /// Mean recall and AUC over the record's minority classes and over the others (nil when
+    /// there is no class on that side). Schema 2.
+    public var minorityRecall: Double?
+    public var majorityRecall: Double?
+    public var minorityAUC: Double?
+    public var majorityAUC: Double?
+    /// Stratified bootstrap intervals over the test set. Schema 2, when the job ran them.
+    public var bootstrap: BootstrapSummary?
+
     public init(multiClassAUC: Double, perClassAUC: [Double?], accuracy: Double,
                 balancedAccuracy: Double, macroF1: Double, confusion: [[Int]]) {
         self.multiClassAUC = multiClassAUC; self.perClassAUC = perClassAUC
         self.accuracy = accuracy; self.balancedAccuracy = balancedAccuracy
         self.macroF1 = macroF1; self.confusion = confusion
+    }
+}
+
+extension RunRecord {
+    /// The record as schema `version` writes it. For 1: without what schema 2 added (the
+    /// metrics beyond the confusion matrix, the bootstrap intervals, the "bootstrap" seed,
+    /// `timings.metricSeconds`), so that a record made today compares field for field with
+    /// one made before: `imbench reproduce` of a schema-1 record compares this view, and the
+    /// cross-CPU test checks that the engine's numbers are unchanged through it.
+    public func asSchema(_ version: Int) -> RunRecord {
+        guard version < 2 else { return self }
+        var r = self
+        r.schemaVersion = version
+        r.seeds["bootstrap"] = nil
+        r.timings.metricSeconds = nil
+        func schema1(_ m: MetricSet) -> MetricSet {
+            MetricSet(multiClassAUC: m.multiClassAUC, perClassAUC: m.perClassAUC, accuracy: m.accuracy,
+                      balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1, confusion: m.confusion)
+        }
+        r.results = results.mapValues(schema1)
+        r.validation = validation?.mapValues(schema1)
+        return r
+    }
+}
+
+/// Percentile intervals from a stratified bootstrap of the test set (resampling within
+/// each class), all from the same resamples.
+public struct BootstrapSummary: Codable, Sendable, Equatable {
+    /// Resamples drawn and the intervals' nominal coverage (0.95).
+    public var resamples: Int
+    public var confidence: Double
+    /// The record's seed key the resampling stream was made from ("bootstrap").
+    public var seed: String
+    /// nil when the AUC was undefined on every resample.
+    public var multiClassAUC: IntervalEstimate?
+    public var accuracy: IntervalEstimate
+    public var balancedAccuracy: IntervalEstimate
+    public var matthewsCorrelation: IntervalEstimate
+
+    public init(resamples: Int, confidence: Double, seed: String, multiClassAUC: IntervalEstimate?,
+                accuracy: IntervalEstimate, balancedAccuracy: IntervalEstimate,
+                matthewsCorrelation: IntervalEstimate) {
+        self.resamples = resamples; self.confidence = confidence; self.seed = seed
+        self.multiClassAUC = multiClassAUC; self.accuracy = accuracy
+        self.balancedAccuracy = balancedAccuracy; self.matthewsCorrelation = matthewsCorrelation
+    }
+}
+
+/// One metric's bootstrap interval.
+public struct IntervalEstimate: Codable, Sendable, Equatable {
+    public var lower: Double
+    public var upper: Double
+    /// Standard deviation of the resampled values (the bootstrap standard error).
+    public var standardError: Double
+    /// Resamples on which the metric was defined.
+    public var definedResamples: Int
+    public init(lower: Double, upper: Double, standardError: Double, definedResamples: Int) {
+        self.lower = lower; self.upper = upper
+        self.standardError = standardError; self.definedResamples = definedResamples
     }
 }
 
@@ -290,10 +380,15 @@ public struct Timings: Codable, Sendable, Equatable {
     public var preprocessingSeconds: Double?
     /// Test-set inference for every evaluation of the job.
     public var evaluationSeconds: Double?
+    /// Computing every method's metrics from the test scores, bootstrap intervals included
+    /// (schema 2).
+    public var metricSeconds: Double?
     public init(wallSeconds: Double, trainSeconds: Double, imagesPerSecond: Double,
-                preprocessingSeconds: Double? = nil, evaluationSeconds: Double? = nil) {
+                preprocessingSeconds: Double? = nil, evaluationSeconds: Double? = nil,
+                metricSeconds: Double? = nil) {
         self.wallSeconds = wallSeconds; self.trainSeconds = trainSeconds
         self.imagesPerSecond = imagesPerSecond
         self.preprocessingSeconds = preprocessingSeconds; self.evaluationSeconds = evaluationSeconds
+        self.metricSeconds = metricSeconds
     }
 }

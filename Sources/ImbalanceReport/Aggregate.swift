@@ -77,9 +77,13 @@ enum ProfileOrder {
 
 /// One repetition: the runs of all methods with the same base seed and repetition index
 /// share their data draws and initial weights.
-struct RunKey: Hashable {
+struct RunKey: Hashable, Comparable {
     var baseSeed: UInt64
     var repetition: Int
+
+    static func < (a: RunKey, b: RunKey) -> Bool {
+        a.baseSeed != b.baseSeed ? a.baseSeed < b.baseSeed : a.repetition < b.repetition
+    }
 }
 
 /// A table cell before the method is chosen: one setting, one profile, one sampler ratio
@@ -125,6 +129,13 @@ struct MethodCell {
     /// Repetitions of this cell and method whose run diverged and that no finished record
     /// covers.
     var divergedRuns: Int
+    /// Every metric of each finished repetition, for paired tests and the other metrics.
+    var runs: [RunKey: MetricView] = [:]
+
+    /// Mean and std over repetitions of any metric (`nil` values left out).
+    func stat(_ value: (MetricView) -> Double?) -> Stat {
+        Stat(runs.values.compactMap(value))
+    }
 }
 
 /// Records sorted, deduplicated and grouped into cells.
@@ -142,6 +153,11 @@ struct Aggregate {
     /// cell and repetition (e.g. the ROS result of a ROS job with and one without two-phase).
     var duplicates: Int
     var runKeysByGroup: [GroupKey: Set<RunKey>]
+    /// Phase-1 learning curves by cell, trained method and repetition.
+    var curves: [CellKey: [String: [RunKey: [CurvePoint]]]]
+    /// The distinct minority-class sets of each cell's finished runs (one set when the
+    /// rule picks the same classes every repetition, as CIFAR's "lowest").
+    var minorityClassSets: [CellKey: Set<[Int]>]
 
     init(_ input: [RunRecord]) {
         var encodedCache: [Int: String] = [:]
@@ -198,15 +214,28 @@ struct Aggregate {
 
         // Finished results, first record (by id) per cell, method and repetition.
         var values: [CellKey: [String: [RunKey: MetricSet]]] = [:]
+        var views: [CellKey: [String: [RunKey: MetricView]]] = [:]
+        var curveRuns: [CellKey: [String: [RunKey: [CurvePoint]]]] = [:]
+        var minoritySets: [CellKey: Set<[Int]>] = [:]
         var dup = 0
         for r in finished {
             let key = CellKey(group: GroupKey(r.config), profile: r.config.profile, ratio: r.config.samplerRatio)
             let run = RunKey(baseSeed: r.config.baseSeed, repetition: r.config.repetition)
+            minoritySets[key, default: []].insert(r.data.minorityClasses.sorted())
             for method in r.results.keys.sorted() {
                 if values[key]?[method]?[run] != nil { dup += 1; continue }
                 values[key, default: [:]][method, default: [:]][run] = r.results[method]!
+                views[key, default: [:]][method, default: [:]][run] =
+                    MetricView(r.results[method]!, minorityClasses: r.data.minorityClasses)
+            }
+            // Phase-1 curves belong to the trained method (its thresholded variant shares them).
+            let trained = r.config.sampler == "none" ? "baseline" : r.config.sampler
+            if let c = r.curves["phase1"], !c.isEmpty, curveRuns[key]?[trained]?[run] == nil {
+                curveRuns[key, default: [:]][trained, default: [:]][run] = c
             }
         }
+        curves = curveRuns
+        minorityClassSets = minoritySets
         duplicates = dup
         var divergedKeys: [CellKey: [String: Set<RunKey>]] = [:]
         for r in unfinished {
@@ -228,7 +257,8 @@ struct Aggregate {
                 let uncovered = (div[method] ?? []).subtracting(runs.keys)
                 out[method] = MethodCell(auc: Stat(runs.values.map(\.multiClassAUC)),
                                          accuracy: Stat(runs.values.map(\.accuracy)),
-                                         divergedRuns: uncovered.count)
+                                         divergedRuns: uncovered.count,
+                                         runs: views[key]?[method] ?? [:])
             }
             cells[key] = out
         }
@@ -308,5 +338,44 @@ public enum Methods {
     /// The method names a job with this sampler stores (used to place diverged runs).
     static func expected(sampler: String, twoPhase: Bool, derived: [String] = []) -> [String] {
         MethodRegistry.resultNames(sampler: sampler, twoPhase: twoPhase, derived: derived)
+    }
+}
+
+/// A paired comparison the report tests in every cell: `method` minus `reference` on
+/// `metric`, paired by repetition.
+struct Comparison: Hashable {
+    var method: String
+    var reference: String
+    var metric: Metric
+
+    var title: String { "\(Methods.label(method)) − \(Methods.label(reference)), \(metric.name)" }
+}
+
+extension Methods {
+    /// The comparisons of the paired-tests section, among the methods present: every
+    /// trained method and two-phase variant against the baseline, ROS against RUS, each
+    /// two-phase variant against its sampler (AUC), and each thresholded variant against
+    /// its method (accuracy, which thresholding changes and AUC cannot). Kept in one list
+    /// so that a method registry can supply it.
+    static func comparisons(present: Set<String>) -> [Comparison] {
+        var out: [Comparison] = []
+        let trained = sorted(present).filter { !isThresholding($0) }
+        if present.contains("baseline") {
+            for m in trained where m != "baseline" { out.append(Comparison(method: m, reference: "baseline", metric: .auc)) }
+        }
+        if present.contains("ROS") && present.contains("RUS") {
+            out.append(Comparison(method: "ROS", reference: "RUS", metric: .auc))
+        }
+        // Phases against the network they continue (the baseline's are compared above).
+        for m in sorted(present) {
+            guard let d = MethodRegistry.named(m), case .phase(let base, _) = d.role, base != "baseline",
+                  present.contains(base) else { continue }
+            out.append(Comparison(method: m, reference: base, metric: .auc))
+        }
+        for m in sorted(present) where isThresholding(m) {
+            let plain = MethodRegistry.named(m)?.trainingMethod ?? String(m.dropLast("+thresholding".count))
+            if present.contains(plain) { out.append(Comparison(method: m, reference: plain, metric: .accuracy)) }
+        }
+        return out
     }
 }

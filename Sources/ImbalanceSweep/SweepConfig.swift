@@ -52,6 +52,10 @@ public struct SweepConfig: Sendable, Equatable {
     public var augmentation: String?
     public var curveEvery: Int = 0
     public var curveTestLimit: Int = 2_000
+    /// Stratified bootstrap resamples of the test set per evaluation (0 = no intervals).
+    public var bootstrapResamples: Int = 1_000
+    /// Keep each job's test-set scores in records/ID.scores beside its record.
+    public var saveScores = false
     public var balanced = false
     public var stepRhos: [Double] = []
     public var stepMus: [Double] = []
@@ -89,6 +93,8 @@ public struct SweepConfig: Sendable, Equatable {
         "learningRate": "base learning rate (default: the model's)",
         "curveEvery": "learning-curve period in iterations (0 = none)",
         "curveTestLimit": "test images used for learning-curve points (default 2000)",
+        "bootstrapResamples": "stratified bootstrap resamples of the test set for each metric's interval (default 1000, 0 = none)",
+        "saveScores": "also write each job's test-set softmax outputs to records/ID.scores (true/false, default false)",
         "balanced": "also train on the balanced base set (true/false)",
         "step": "{rho: [...], mu: [...]} step-imbalance grid",
         "linear": "{rho: [...]} linear-imbalance ratios",
@@ -235,6 +241,14 @@ extension SweepConfig {
         }
         config.curveEvery = int("curveEvery", min: 0) ?? 0
         config.curveTestLimit = int("curveTestLimit") ?? 2_000
+        config.bootstrapResamples = int("bootstrapResamples", min: 0) ?? 1_000
+        if let s = string("saveScores") {
+            switch s.lowercased() {
+            case "true", "yes": config.saveScores = true
+            case "false", "no": config.saveScores = false
+            default: fail(values["saveScores"], "'saveScores' must be true or false, found '\(s)'")
+            }
+        }
         if let s = string("balanced") {
             switch s.lowercased() {
             case "true", "yes": config.balanced = true

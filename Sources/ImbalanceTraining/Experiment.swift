@@ -23,8 +23,10 @@ public enum Experiment {
         let rep = RandomStream.mix(config.baseSeed, "repetition-\(config.repetition)")
         var seeds: [String: UInt64] = ["repetition": rep]
         let augments = config.augmentation.map { $0 != Augmentation.none.rawValue } ?? false
+        // "bootstrap" resamples the test set for the metrics' intervals (schema 2); it is
+        // derived like the others and touches no training stream.
         var purposes = ["subset", "imbalance", "sampler", "init", "order", "dropout",
-                        "order-phase2", "dropout-phase2"]
+                        "order-phase2", "dropout-phase2", "bootstrap"]
         // Only jobs that augment get (and record) augmentation streams.
         if augments { purposes += ["augment", "augment-phase2"] }
         for name in (config.derivedMethods ?? [:]).keys.sorted() {
@@ -146,16 +148,40 @@ public enum Experiment {
         return PreparedData(imbalanced: imbalanced, trainingSet: set, labels: train.labels + set.synthetic.labels)
     }
 
+    /// What a job produces: its record and, when asked for, its test-set scores.
+    public struct Output: Sendable {
+        public var record: RunRecord
+        /// The softmax outputs behind the record's metrics (`keepScores`), for the
+        /// `ID.scores` sidecar.
+        public var scores: ScoreFile?
+    }
+
     /// Runs `config` on already-loaded data and returns its record.
     ///
-    /// - Parameter stopAfter: stop phase 1 after this many iterations (the schedule stays
-    ///   that of `config.iterations`) and return a record with status "stopped", its
-    ///   learning curves so far and no results: the prefix of the full job, for checking
-    ///   a long record's reproducibility cheaply (`imbench reproduce --iterations`).
+    /// - Parameters:
+    ///   - bootstrap: the test-set bootstrap of every evaluation (`resamples` = 0: none).
+    ///   - stopAfter: stop phase 1 after this many iterations (the schedule stays that of
+    ///     `config.iterations`) and return a record with status "stopped", its learning
+    ///     curves so far and no results: the prefix of the full job, for checking a long
+    ///     record's reproducibility cheaply (`imbench reproduce --iterations`).
     public static func run(_ config: JobConfig, id: String, splits: DatasetSplits,
                            curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                           bootstrap: MethodEvaluation.BootstrapSettings = .init(),
                            stopAfter: Int? = nil,
                            progress: ((Progress) -> Void)? = nil) throws -> RunRecord {
+        try runKeepingScores(config, id: id, splits: splits, curveInterval: curveInterval,
+                             curveTestLimit: curveTestLimit, bootstrap: bootstrap, keepScores: false,
+                             stopAfter: stopAfter, progress: progress).record
+    }
+
+    /// Runs `config` and returns its record and, with `keepScores`, the test-set scores.
+    /// `bootstrap.resamples` = 0 skips the intervals. Neither option touches training: the
+    /// record's metrics, curves and seeds are the same either way except for the intervals.
+    public static func runKeepingScores(_ config: JobConfig, id: String, splits: DatasetSplits,
+                                        curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                                        bootstrap: MethodEvaluation.BootstrapSettings = .init(),
+                                        keepScores: Bool, stopAfter: Int? = nil,
+                                        progress: ((Progress) -> Void)? = nil) throws -> Output {
         try validate(config)
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let seeds = seeds(for: config)
@@ -218,12 +244,18 @@ public enum Experiment {
         if let failure = inputs.train.failure ?? inputs.test.failure { throw failure }
         var validationResults: [String: MetricSet]?
         let validationLabels = splits.validation?.labels ?? []
-        func evaluateValidation(_ name: String, priors thresholding: [Double]? = nil) throws {
+        let priors = try ImbalanceMetrics.priors(fromCounts: imbalanced.classCounts)
+        /// Validation metrics of `methods` from the network as it is now (its validation
+        /// outputs, or `scores` when given).
+        func evaluateValidation(_ methods: [MethodEvaluation.Method], scores given: [Float]? = nil) throws {
             guard let v = inputs.validation else { return }
-            let scores = trainer.predict(v)
+            let scores = given ?? trainer.predict(v)
             validationResults = validationResults ?? [:]
-            validationResults![name] = try MetricSet(evaluate(scores: scores, labels: validationLabels,
-                                                              classCount: k, thresholdingPriors: thresholding))
+            for m in methods {
+                validationResults![m.name] = try MetricSet(m.decision.report(
+                    scores: scores, labels: validationLabels, classCount: k, priors: priors,
+                    minorityClasses: imbalanced.minorityClasses))
+            }
         }
 
         var results: [String: MetricSet] = [:]
@@ -232,7 +264,6 @@ public enum Experiment {
         var divergence: Divergence?
         var trainSeconds = phase1.seconds
         var imagesTrained = phase1.iterationsRun * config.batchSize
-        let priors = try ImbalanceMetrics.priors(fromCounts: imbalanced.classCounts)
         let listed = config.derivedMethods ?? [:]
         let derived = MethodRegistry.derived(from: training.name).filter { m in
             switch m.recording {
@@ -241,11 +272,27 @@ public enum Experiment {
             case .listed: return listed[m.name] != nil
             }
         }
+        func methodContext(_ m: MethodDefinition) -> MethodContext {
+            context(m, config, counts: imbalanced.classCounts, parameters: listed[m.name] ?? [:])
+        }
         /// Restores every parameter of the network from `values` (a copy of them).
         func restore(_ values: [[Float]]) {
             for (p, v) in zip(network.parameters, values) {
                 v.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
             }
+        }
+
+        var scoreSets: [ScoreFile.ScoreSet] = []
+        var metricSeconds = 0.0
+        func evaluateMethods(_ scores: [Float], phase: String, _ methods: [MethodEvaluation.Method]) throws {
+            let t = DispatchTime.now().uptimeNanoseconds
+            let out = try MethodEvaluation.evaluate(
+                scores: scores, labels: test.labels, classCount: k, methods: methods, priors: priors,
+                minorityClasses: imbalanced.minorityClasses, bootstrap: bootstrap,
+                seed: seeds[bootstrap.seedKey] ?? RandomStream.mix(seeds["repetition"]!, bootstrap.seedKey))
+            results.merge(out) { a, _ in a }
+            metricSeconds += seconds(since: t)
+            if keepScores { scoreSets.append(.init(phase: phase, methods: methods.map(\.name), scores: scores)) }
         }
 
         if let at = phase1.divergedAt {
@@ -259,32 +306,34 @@ public enum Experiment {
             let scores = trainer.predict(inputs.test)
             if let failure = inputs.test.failure { throw failure }
             evaluationSeconds += seconds(since: t)
-            results[training.name] = try MetricSet(evaluate(scores: scores, labels: test.labels, classCount: k))
-            try evaluateValidation(training.name)
-            let validationScores = inputs.validation.map { trainer.predict($0) }
-
-            // Post-hoc methods read the trained network; any weights they change are restored.
+            // The job's own result and the post-hoc methods that only re-read these scores
+            // (thresholding, logit adjustment), in registry order: one pass, one bootstrap.
+            var methods = [MethodEvaluation.Method(name: training.name, decision: .argmax)]
+            var reweighing: [(MethodDefinition, PostHocRecipe)] = []
             for m in derived {
-                guard case .postHoc(_, _, let recipe) = m.role else { continue }
-                let methodContext = context(m, config, counts: imbalanced.classCounts, parameters: listed[m.name] ?? [:])
-                func input(_ source: any BatchSource, scores: [Float], labels: [Int]) -> PostHocInput {
-                    PostHocInput(context: methodContext, scores: scores, labels: labels, classCount: k,
-                                 priors: priors, network: network, rescore: { change in
-                                     let saved = network.parameters.map(\.value.array)
-                                     change(network)
-                                     let t = DispatchTime.now().uptimeNanoseconds
-                                     let rescored = trainer.predict(source)
-                                     evaluationSeconds += seconds(since: t)
-                                     restore(saved)
-                                     return rescored
-                                 })
+                guard case .postHoc(_, _, let r) = m.role else { continue }
+                if r.reweigh == nil {
+                    methods.append(.init(name: m.name, decision: r.decision(methodContext(m))))
+                } else {
+                    reweighing.append((m, r))
                 }
-                results[m.name] = try recipe.evaluate(input(inputs.test, scores: scores, labels: test.labels))
+            }
+            try evaluateMethods(scores, phase: "phase1", methods)
+            try evaluateValidation(methods)
+
+            // Post-hoc methods that change the weights first (tau-norm) run the test set
+            // again; every parameter is restored afterwards.
+            for (m, r) in reweighing {
+                let saved = network.parameters.map(\.value.array)
+                r.reweigh!(methodContext(m), network)
+                let t = DispatchTime.now().uptimeNanoseconds
+                let rescored = trainer.predict(inputs.test)
                 if let failure = inputs.test.failure { throw failure }
-                if let v = inputs.validation, let vs = validationScores {
-                    validationResults = validationResults ?? [:]
-                    validationResults![m.name] = try recipe.evaluate(input(v, scores: vs, labels: validationLabels))
-                }
+                evaluationSeconds += seconds(since: t)
+                let method = MethodEvaluation.Method(name: m.name, decision: r.decision(methodContext(m)))
+                try evaluateMethods(rescored, phase: m.name, [method])
+                try evaluateValidation([method])
+                restore(saved)
             }
 
             // Phases continue training the network; each starts from the network phase 1
@@ -296,9 +345,9 @@ public enum Experiment {
             let snapshot = phases.count > 1 ? network.parameters.map(\.value.array) : nil
             for (index, (m, phase)) in phases.enumerated() {
                 if index > 0, let snapshot { restore(snapshot) }
-                let phaseContext = context(m, config, counts: imbalanced.classCounts, parameters: listed[m.name] ?? [:])
-                // Only the phase's layers train (and are re-initialised when it says so);
-                // momentum restarts, as a new solver would.
+                let phaseContext = methodContext(m)
+                // Only the phase's layers train (re-initialised when it says so); momentum
+                // restarts, as a new solver would.
                 let trainable = phase.trainableLayers(config.model)
                 network.freezeAll(except: trainable)
                 if let purpose = phase.initPurpose {
@@ -341,8 +390,9 @@ public enum Experiment {
                 let scores2 = trainer.predict(inputs.test)
                 if let failure = inputs.test.failure { throw failure }
                 evaluationSeconds += seconds(since: t2)
-                results[m.name] = try MetricSet(evaluate(scores: scores2, labels: test.labels, classCount: k))
-                try evaluateValidation(m.name)
+                let method = MethodEvaluation.Method(name: m.name, decision: .argmax)
+                try evaluateMethods(scores2, phase: phase.phaseName, [method])
+                try evaluateValidation([method])
             }
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
@@ -356,12 +406,15 @@ public enum Experiment {
             timings: Timings(wallSeconds: wall, trainSeconds: trainSeconds,
                              imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9),
                              preprocessingSeconds: preprocessingSeconds,
-                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds),
+                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds,
+                             metricSeconds: results.isEmpty ? nil : metricSeconds),
             curveSettings: CurveSettings(every: curveInterval, testLimit: curveTestLimit),
             provenance: .current(dataFiles: splits.sources?.digests ?? [],
                                  usedOpenBLAS: preprocessing == .gcnZCA))
         record.validation = validationResults
-        return record
+        let scoreFile = keepScores && !scoreSets.isEmpty
+            ? ScoreFile(recordID: id, classCount: k, labels: test.labels, sets: scoreSets) : nil
+        return Output(record: record, scores: scoreFile)
     }
 
     /// `network` with `CosineClassifier` in place of its last layer, which must be the fully
@@ -393,6 +446,7 @@ extension LearningRatePolicy {
 }
 
 
+
 public struct ExperimentError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
@@ -406,14 +460,6 @@ public enum ImbalanceBenchInfo {
     /// OpenBLAS's kernel family for the ZCA fit, so that its records are the same on every
     /// x86-64 CPU with AVX2 and FMA.
     public static let version = "0.5.0"
-}
-
-extension MetricSet {
-    init(_ r: ClassificationReport) {
-        self.init(multiClassAUC: r.multiClassAUC ?? .nan, perClassAUC: r.perClassAUC,
-                  accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy,
-                  macroF1: r.macroF1, confusion: r.confusion)
-    }
 }
 
 extension CurvePoint {

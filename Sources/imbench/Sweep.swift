@@ -83,6 +83,7 @@ struct Sweep: ParsableCommand {
             options: .init(parallelJobs: parallel, threadsPerJob: perJob,
                            dataDirectory: directory, executable: selfExecutable(),
                            curveEvery: cfg.curveEvery, curveTestLimit: cfg.curveTestLimit,
+                           bootstrapResamples: cfg.bootstrapResamples, saveScores: cfg.saveScores,
                            interactive: isatty(STDERR_FILENO) == 1),
             output: { printFlushed($0) })
         let summary = try runner.run(all)
@@ -108,13 +109,16 @@ struct RunJob: ParsableCommand {
     @Option var threads: Int = 1
     @Option var curveEvery: Int = 0
     @Option var curveTestLimit: Int = 2_000
+    @Option var bootstrapResamples: Int = 1_000
+    @Flag var saveScores = false
     @Option var parentPid: Int32?
 
     func run() throws {
         Parallel.configure(threads: threads)
         let code = JobWorker.run(specPath: spec, recordPath: record, lockPath: lock,
                                  dataDirectory: dataDir, curveEvery: curveEvery,
-                                 curveTestLimit: curveTestLimit, parentPID: parentPid) { line in
+                                 curveTestLimit: curveTestLimit, bootstrapResamples: bootstrapResamples,
+                                 saveScores: saveScores, parentPID: parentPid) { line in
             printFlushed(line)
         }
         if code != 0 { throw ExitCode(code) }

@@ -70,7 +70,20 @@ struct Train: ParsableCommand {
     @Option(help: "Threads: each batch is split across them; results do not depend on it.") var threads: Int = 1
     @Option(help: "Learning-curve period in iterations (0 = none).") var curveEvery: Int = 0
     @Option(help: "Write the run record (JSON) here.") var output: String?
+    @Option(help: "Stratified bootstrap resamples of the test set for the metrics' 95% intervals (0 = none).")
+    var bootstrapResamples: Int = 1_000
+    @Flag(help: "Also write the test-set softmax outputs beside the record (OUTPUT minus .json, plus .scores; docs/scores-format.md).")
+    var saveScores = false
     @Flag(help: "No progress line.") var quiet = false
+
+    func validate() throws {
+        if saveScores && output == nil {
+            throw ValidationError("--save-scores writes the scores beside the record: give --output too")
+        }
+        if bootstrapResamples < 0 {
+            throw ValidationError("--bootstrap-resamples must be 0 (no intervals) or more, got \(bootstrapResamples)")
+        }
+    }
 
     func run() throws {
         Parallel.configure(threads: threads)
@@ -137,13 +150,21 @@ struct Train: ParsableCommand {
             printError(splits.sources?.summary ?? "\(splits.train.count) training and \(splits.test.count) test images")
         }
         let line = ProgressLine(enabled: !quiet)
-        let record = try Experiment.run(config, id: RunID.make(config), splits: splits,
-                                        curveInterval: curveEvery) { p in
+        let out = try Experiment.runKeepingScores(config, id: RunID.make(config), splits: splits,
+                                                  curveInterval: curveEvery,
+                                                  bootstrap: .init(resamples: bootstrapResamples),
+                                                  keepScores: saveScores) { p in
             line.update(prefix: p.phase == "phase2" ? "[phase 2] " : "", p.training)
         }
+        let record = out.record
         line.finish()
         print(Summary.describe(record))
         if let output {
+            if let scores = out.scores {
+                let path = ScoreFile.path(forRecord: output)
+                try scores.write(to: path)
+                print("scores written to \(path)")
+            }
             try RecordIO.write(record, to: output)
             print("record written to \(output)")
         }

@@ -22,7 +22,8 @@ final class LongTailReportTests: XCTestCase {
             let (records, problems) = try ReportBuilder.loadRecords(directory: "\(dir)/\(study)/records")
             XCTAssertTrue(problems.isEmpty, "\(problems)")
             let report = ReportBuilder.build(records: records, title: title, command: command,
-                                             chartDirectoryName: "\(study)-charts")
+                                             chartDirectoryName: "\(study)-charts",
+                                             options: ReportOptions(csvFileName: "\(study).csv"))
             XCTAssertEqual(report.markdown, committed, study)
             XCTAssertFalse(report.markdown.contains("Long-tail methods"))
             for chart in report.charts {

@@ -339,11 +339,13 @@ final class PreparedDataTests: XCTestCase {
 
 final class TauNormTests: XCTestCase {
     /// tau-norm rescales each class vector w_j of the classifier layer to w_j / |w_j|^tau and
-    /// drops the bias: checked on the weights the rescoring pass sees, for tau = 1 (unit
-    /// class vectors) and tau = 0.5 (norms become sqrt(|w_j|)).
+    /// drops the bias, then decides by the arg-max: checked on the weights it leaves, for
+    /// tau = 1 (unit class vectors) and tau = 0.5 (norms become sqrt(|w_j|)).
     func testTauNormRescalesClassVectorsAndDropsTheBias() throws {
         let tauNorm = MethodRegistry.named("tau-norm")!
-        guard case .postHoc(_, let decides, let recipe) = tauNorm.role else { return XCTFail() }
+        guard case .postHoc(_, let decides, let recipe) = tauNorm.role, let reweigh = recipe.reweigh else {
+            return XCTFail("tau-norm changes the weights")
+        }
         XCTAssertFalse(decides, "tau-norm changes scores, so its AUC is its own")
         for tau in [1.0, 0.5] {
             let net = Network(name: "lenet5", inputShape: [4], layers: [FullyConnected(name: "ip2", inputs: 4, outputs: 3)])
@@ -352,25 +354,29 @@ final class TauNormTests: XCTestCase {
             let fc = net.layers[0] as! FullyConnected
             for j in 0..<3 { fc.bias.value[j] = Float(j + 1) }
             let before = fc.weight.value.array
-            var seen: [Float] = [], seenBias: [Float] = []
-            let input = PostHocInput(
-                context: MethodContext(parameters: MethodParameters(["tau": .number(tau)]), classCounts: [5, 5, 5],
-                                       iterations: 1, model: "lenet5"),
-                scores: [1, 0, 0], labels: [0], classCount: 3, priors: [1 / 3, 1 / 3, 1 / 3], network: net,
-                rescore: { change in
-                    change(net)
-                    seen = fc.weight.value.array; seenBias = fc.bias.value.array
-                    return [0.2, 0.7, 0.1]
-                })
-            let result = try recipe.evaluate(input)
-            XCTAssertEqual(result.accuracy, 0, "the rescored outputs decide (class 1, label 0)")
-            XCTAssertEqual(seenBias, [0, 0, 0])
+            let context = MethodContext(parameters: MethodParameters(["tau": .number(tau)]), classCounts: [5, 5, 5],
+                                        iterations: 1, model: "lenet5")
+            XCTAssertEqual(recipe.decision(context), .argmax)
+            reweigh(context, net)
+            XCTAssertEqual(fc.bias.value.array, [0, 0, 0])
             for j in 0..<3 {
                 let old = before[(j * 4)..<((j + 1) * 4)].map(Double.init)
-                let new = seen[(j * 4)..<((j + 1) * 4)].map(Double.init)
+                let new = fc.weight.value.array[(j * 4)..<((j + 1) * 4)].map(Double.init)
                 let norm = old.map { $0 * $0 }.reduce(0, +).squareRoot()
                 for (a, b) in zip(new, old) { XCTAssertEqual(a, b / pow(norm, tau), accuracy: 1e-6) }
             }
         }
+    }
+
+    /// The decision rule a record's result was made with comes from the registry and the
+    /// job's hyperparameters (score sidecars are recomputed with it).
+    func testDecisionRulesOfResults() {
+        var job = smallJob()
+        job.derivedMethods = ["logit-adjustment": ["tau": .number(0.5)]]
+        XCTAssertEqual(MethodRegistry.decision(of: "baseline", in: job), .argmax)
+        XCTAssertEqual(MethodRegistry.decision(of: "baseline+thresholding", in: job), .thresholded)
+        XCTAssertEqual(MethodRegistry.decision(of: "logit-adjustment", in: job), .logitAdjusted(tau: 0.5))
+        XCTAssertEqual(MethodRegistry.decision(of: "cRT", in: job), .argmax)
+        XCTAssertEqual(MethodRegistry.decision(of: "old+thresholding", in: job), .thresholded)
     }
 }

@@ -1,5 +1,3 @@
-import ImbalanceMetrics
-
 extension MethodDefinition {
     /// Post-hoc logit adjustment on the baseline's network: decide argmax_j z_j - tau log pi_j.
     /// With tau = 1 its decisions are exactly thresholding's (the same arithmetic);
@@ -9,8 +7,6 @@ extension MethodDefinition {
         summary: "the baseline's logits shifted by -tau log(prior) before the arg-max",
         reference: "Menon et al. 2021, Long-tail learning via logit adjustment (post-hoc, tau = 1)",
         parameters: [.real("tau", 1, min: 0, "scale of the log-prior shift; 1 equals thresholding")],
-        role: .postHoc(base: "baseline", decidesOnly: true, PostHocRecipe { input in
-            try MetricSet(evaluate(scores: input.scores, labels: input.labels, classCount: input.classCount,
-                                   logitAdjustmentPriors: input.priors, tau: input.context.parameters.number("tau")))
-        }))
+        role: .postHoc(base: "baseline", decidesOnly: true,
+                       PostHocRecipe(decision: { .logitAdjusted(tau: $0.parameters.number("tau")) })))
 }

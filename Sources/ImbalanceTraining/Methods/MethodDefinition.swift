@@ -192,25 +192,16 @@ public struct PhaseRecipe: Sendable {
     }
 }
 
-/// What a post-hoc method can read: the base network's test-set softmax outputs, the
-/// priors, and a way to re-run the test set with the network's parameters changed (and
-/// restored afterwards).
-public struct PostHocInput {
-    public var context: MethodContext
-    /// (n, K) softmax outputs of the base network on the test set.
-    public var scores: [Float]
-    public var labels: [Int]
-    public var classCount: Int
-    /// pi_j = n_j / sum n of the imbalanced training set.
-    public var priors: [Double]
-    /// The network, for methods that read or change its weights.
-    public var network: Network
-    /// Test-set outputs after `change` has been applied to the network; every parameter
-    /// is restored afterwards.
-    public var rescore: (_ change: (Network) -> Void) -> [Float]
-}
-
+/// A post-hoc method: how it decides from softmax outputs and, when it changes the network's
+/// weights first (tau-norm), the change (applied to a copy of the state, which is restored
+/// after the test set has been run again). Without a change it re-reads its base's scores,
+/// and is evaluated with them in one pass (one bootstrap, one score set).
 public struct PostHocRecipe: Sendable {
-    public var evaluate: @Sendable (PostHocInput) throws -> MetricSet
-    public init(evaluate: @escaping @Sendable (PostHocInput) throws -> MetricSet) { self.evaluate = evaluate }
+    public var decision: @Sendable (MethodContext) -> DecisionRule
+    public var reweigh: (@Sendable (MethodContext, Network) -> Void)?
+
+    public init(decision: @escaping @Sendable (MethodContext) -> DecisionRule,
+                reweigh: (@Sendable (MethodContext, Network) -> Void)? = nil) {
+        self.decision = decision; self.reweigh = reweigh
+    }
 }

@@ -239,3 +239,17 @@ extension MethodRegistry {
         return listed + (config.twoPhase ? 1 : 0)
     }
 }
+
+extension MethodRegistry {
+    /// The decision rule of result `name` in a job of `config`: a post-hoc method's (with the
+    /// job's hyperparameters for it), the arg-max for every other result. Names the registry
+    /// does not know decide by the arg-max, or by thresholding when they end in
+    /// "+thresholding".
+    public static func decision(of name: String, in config: JobConfig) -> DecisionRule {
+        guard let m = named(name) else { return name.hasSuffix("+thresholding") ? .thresholded : .argmax }
+        guard case .postHoc(_, _, let recipe) = m.role else { return .argmax }
+        let params = (try? resolve(m, config.derivedMethods?[m.name] ?? [:])) ?? [:]
+        return recipe.decision(MethodContext(parameters: MethodParameters(params), classCounts: [],
+                                             iterations: config.iterations, model: config.model))
+    }
+}

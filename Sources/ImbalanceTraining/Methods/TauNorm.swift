@@ -1,4 +1,3 @@
-import ImbalanceMetrics
 import ImbalanceNN
 #if canImport(Glibc)
 import Glibc
@@ -16,10 +15,11 @@ extension MethodDefinition {
         summary: "the baseline's last-layer class vectors divided by their norm^tau, bias dropped",
         reference: "Kang et al. 2020, Decoupling representation and classifier (tau-normalised classifier)",
         parameters: [.real("tau", 1, min: 0, "power of the norm; 0 keeps the weights (bias still dropped)")],
-        role: .postHoc(base: "baseline", decidesOnly: false, PostHocRecipe { input in
-            let tau = input.context.parameters.number("tau")
-            let name = Models.classifierLayer(model: input.context.model)
-            let scores = input.rescore { network in
+        role: .postHoc(base: "baseline", decidesOnly: false, PostHocRecipe(
+            decision: { _ in .argmax },
+            reweigh: { context, network in
+                let tau = context.parameters.number("tau")
+                let name = Models.classifierLayer(model: context.model)
                 guard let layer = network.layers.first(where: { $0.name == name }),
                       let weight = layer.parameters.first(where: { $0.name.hasSuffix(".weight") }) else {
                     preconditionFailure("no classifier layer '\(name)' with weights")
@@ -33,7 +33,5 @@ extension MethodDefinition {
                     for i in 0..<cols { w[i] = Float(Double(w[i]) * f) }
                 }
                 layer.parameters.first(where: { $0.name.hasSuffix(".bias") })?.value.zero()
-            }
-            return try MetricSet(evaluate(scores: scores, labels: input.labels, classCount: input.classCount))
-        }))
+            })))
 }
