@@ -63,9 +63,9 @@ let package = Package(
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
         // File formats (IDX, CIFAR, NPZ, image folders, CSV lists, PNG, JPEG, ILSVRC-2012),
         // the dataset-reader registry, dataset locations, base sets, imbalance profiles and
-        // resampling.
+        // resampling (the SMOTE family's exact k-NN runs on the engine's GEMM).
         .target(name: "ImbalanceData",
-                dependencies: ["CZlib", "CJPEGDecode", "ImbalanceRandom", "ImbalanceDigest"]),
+                dependencies: ["CZlib", "CJPEGDecode", "ImbalanceRandom", "ImbalanceDigest", "ImbalanceKernels"]),
         // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",
@@ -84,9 +84,10 @@ let package = Package(
         .target(name: "ImbalanceSweep",
                 dependencies: ["ImbalanceTraining", "ImbalancePreprocessing", "ImbalanceRecords", "CShims",
                                .product(name: "Yams", package: "Yams")]),
-        // Markdown tables and SVG charts generated from run records alone.
+        // Markdown tables and SVG charts generated from run records alone (method order,
+        // labels and families from the method registry of ImbalanceTraining).
         .target(name: "ImbalanceReport",
-                dependencies: ["ImbalanceRecords", "ImbalanceMetrics", "ImbalanceStatistics"]),
+                dependencies: ["ImbalanceRecords", "ImbalanceMetrics", "ImbalanceStatistics", "ImbalanceTraining"]),
         // Dataset manifests, checksums (SHA-256, MD5), download with mirrors and resume,
         // verification and inspection (`imbench data ...`).
         .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData", "ImbalanceDigest"]),
@@ -101,7 +102,8 @@ let package = Package(
 
         .testTarget(name: "ImbalanceKernelsTests", dependencies: ["ImbalanceKernels"]),
         .testTarget(name: "ImbalanceNNTests",
-                    dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceReferences"]),
+                    dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceReferences"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceReferencesTests",
                     dependencies: ["ImbalanceReferences", "ImbalanceRandom"]),
         // Builders of test inputs (tar archives, MAT-files, a small ILSVRC-2012 directory)

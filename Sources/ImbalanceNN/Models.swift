@@ -162,6 +162,18 @@ public enum Models {
                        layers: layers)
     }
 
+    /// The layer that maps features to one score per class, per model: the layer cRT
+    /// re-initialises and retrains, whose class vectors tau-norm rescales, and that LDAM's
+    /// cosine classifier replaces (LeNet-5's and ResNet-10's fully connected output layer,
+    /// All-CNN's last 1x1 convolution).
+    public static func classifierLayer(model: String) -> String {
+        switch model {
+        case "allcnn": return "conv9"
+        case "resnet10": return "fc"
+        default: return "ip2"
+        }
+    }
+
     /// Names of the layers that two-phase training fine-tunes, per model (PROTOCOL).
     public static func fineTunedLayers(model: String) -> Set<String> {
         switch model {

@@ -26,7 +26,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var status: String
     public var divergence: Divergence?
     /// Metrics by method name: "baseline", "baseline+thresholding", "ROS", "ROS+thresholding",
-    /// "two-phase-ROS", "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted", ...
+    /// "two-phase-ROS", "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted", and
+    /// every other name of the method registry (`imbench methods`).
     public var results: [String: MetricSet]
     /// Learning curves by phase name ("phase1", "phase2").
     public var curves: [String: [CurvePoint]]
@@ -167,7 +168,9 @@ public struct JobConfig: Codable, Sendable, Equatable {
     public var profile: ProfileSpec
     /// How minority classes are chosen: "random" (MNIST rule) or "lowest" (CIFAR rule).
     public var minorityRule: String
-    /// The sampler the network is trained with: "none", "ROS", "RUS", "class-weighted".
+    /// The training method of the job, by its registry name ("none" for the baseline, the
+    /// name it had before the method registry): "ROS", "RUS", "class-weighted", "focal",
+    /// "LDAM-DRW", "SMOTE", ... (`imbench methods` lists them).
     public var sampler: String
     /// Target ratio after partial resampling (nil = full balance).
     public var samplerRatio: Double?
@@ -192,6 +195,15 @@ public struct JobConfig: Codable, Sendable, Equatable {
     /// nil for the fine label and for single-label datasets, and then absent from the JSON,
     /// so existing ids are unchanged; recorded because it changes the task.
     public var label: String?
+    /// The training method's hyperparameters, every key it declares with the value used;
+    /// nil for methods without any, and then absent from the JSON (so the jobs of Buda's
+    /// methods and their ids are as before the method registry).
+    public var parameters: [String: ParameterValue]?
+    /// Methods evaluated on this job's network besides the job's own result, the
+    /// thresholding every job of its method stores, and two-phase training (`twoPhase`):
+    /// post-hoc evaluations ("logit-adjustment", "tau-norm") and extra phases ("cRT"), by
+    /// name, with their hyperparameters. nil (absent from the JSON) when there are none.
+    public var derivedMethods: [String: [String: ParameterValue]]?
     /// A user's own dataset (format, path, shape, splits); nil for built-in datasets, and
     /// then absent from the JSON, so existing ids are unchanged.
     public var data: DataSpec?
@@ -200,9 +212,12 @@ public struct JobConfig: Codable, Sendable, Equatable {
                 baseSeed: UInt64, maxPerClass: Int?, iterations: Int, batchSize: Int,
                 baseLearningRate: Double, learningRatePolicy: String, momentum: Double,
                 weightDecay: Double, threads: Int, preprocessing: String? = nil,
-                augmentation: String? = nil, label: String? = nil, data: DataSpec? = nil) {
+                augmentation: String? = nil, label: String? = nil, data: DataSpec? = nil,
+                parameters: [String: ParameterValue]? = nil,
+                derivedMethods: [String: [String: ParameterValue]]? = nil) {
         self.preprocessing = preprocessing; self.augmentation = augmentation; self.label = label
         self.data = data
+        self.parameters = parameters; self.derivedMethods = derivedMethods
         self.dataset = dataset; self.model = model; self.profile = profile
         self.minorityRule = minorityRule; self.sampler = sampler; self.samplerRatio = samplerRatio
         self.twoPhase = twoPhase; self.repetition = repetition; self.baseSeed = baseSeed

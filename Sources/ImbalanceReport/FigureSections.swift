@@ -1,5 +1,6 @@
 import Foundation
 import ImbalanceRecords
+import ImbalanceTraining
 
 /// The tables and figures of a setting in the paper's layout: AUC against ρ at fixed μ
 /// (Fig. 3), against μ at fixed ρ (Fig. 4), linear and other profiles (Fig. 5), accuracy
@@ -127,7 +128,8 @@ extension Writer {
     mutating func accuracySection(_ g: GroupKey) {
         let steps = agg.profiles(g, kind: "step")
         let n = agg.classCount[g]
-        let accMethods = ["baseline", "baseline+thresholding", "ROS", "ROS+thresholding", "RUS", "RUS+thresholding"]
+        // Buda's thresholding variants and the methods whose networks they read.
+        let accMethods = Methods.thresholdingComparison
         let mus = Set(steps.compactMap(\.mu)).sorted().filter { mu in
             steps.contains { $0.mu == mu && !Set(agg.cell(g, $0).keys).isDisjoint(with: accMethods) }
         }
@@ -168,7 +170,7 @@ extension Writer {
             let regular = agg.cell(g, p)
             var ratios = Set(partialKeys.compactMap(\.ratio))
             let samplerNames = Set(partialKeys.flatMap { agg.cells[$0]!.keys })
-                .filter { !Methods.isThresholding($0) && !$0.hasPrefix("two-phase-") }
+                .filter { !Methods.isThresholding($0) && Methods.family($0) != .twoStage }
             let samplers = Methods.sorted(samplerNames)
             if samplers.contains(where: { regular[$0] != nil }) { ratios.insert(1) }
             let sortedRatios = ratios.sorted(by: >)

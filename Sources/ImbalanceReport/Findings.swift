@@ -1,5 +1,6 @@
 import Foundation
 import ImbalanceRecords
+import ImbalanceTraining
 
 /// The paper's findings checked against the records, each with a paired test across
 /// repetitions (`PairedFamily`): a finding states how often the paper's direction holds in
@@ -65,8 +66,10 @@ struct Findings {
         md += "the baseline in most settings and no considerable decrease anywhere.\n\n"
         md += perGroup { g in
             let cells = agg.profiles(g, kind: "step").filter { agg.mean(g, $0, "ROS") != nil }
+            // The paper's methods (and class weighting): the finding is about them; the
+            // long-tail section ranks the others.
             let competitors = Methods.sorted(cells.flatMap { agg.cell(g, $0).keys })
-                .filter { $0 != "ROS" && !Methods.isThresholding($0) }
+                .filter { $0 != "ROS" && !Methods.isThresholding($0) && (MethodRegistry.named($0)?.inBuda2018 ?? true) }
             let families = competitors.map { c in
                 (c, PairedFamily(cells.map { p in
                     (label: ProfileOrder.text(p), a: agg.values(g, p, "ROS", .auc), b: agg.values(g, p, c, .auc))
@@ -267,16 +270,19 @@ struct ThresholdCheck {
     var equal = 0
     var differences: [String] = []
 
+    /// Every method that changes decisions only (thresholding, post-hoc logit adjustment:
+    /// `Methods.isThresholding`) against the method whose network it reads.
     init(_ records: [RunRecord]) {
         for r in records {
             var pairs = 0, same = true
-            for m in r.results.keys.sorted() where !Methods.isThresholding(m) {
-                guard let t = r.results[m + "+thresholding"] else { continue }
+            for d in r.results.keys.sorted() where Methods.isThresholding(d) {
+                let m = MethodRegistry.named(d)?.trainingMethod ?? String(d.dropLast("+thresholding".count))
+                guard let base = r.results[m] else { continue }
                 pairs += 1
-                let a = r.results[m]!.multiClassAUC, b = t.multiClassAUC
+                let a = base.multiClassAUC, b = r.results[d]!.multiClassAUC
                 if a.bitPattern != b.bitPattern {
                     same = false
-                    differences.append("\(r.id): \(m) AUC \(a) vs \(m)+thresholding \(b)")
+                    differences.append("\(r.id): \(m) AUC \(a) vs \(d) \(b)")
                 }
             }
             if pairs > 0 { checked += 1; if same { equal += 1 } }

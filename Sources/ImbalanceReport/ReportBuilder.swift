@@ -1,5 +1,6 @@
 import Foundation
 @_exported import ImbalanceRecords
+import ImbalanceTraining
 
 /// A generated report: the markdown text, the SVG charts it references and its table of
 /// every (record, method) as CSV.
@@ -147,6 +148,7 @@ struct Writer {
         md += Findings(agg: agg).markdown(thresholdCheck: thresholdCheck)
         legendSection()
         for g in agg.groups { groupSection(g) }
+        md += LongTailSection(agg: agg).markdown()
         divergedSection()
         return Report(markdown: md, charts: charts)
     }
@@ -248,7 +250,12 @@ struct Writer {
         md += "training data and initialisation on this test set; the bootstrap intervals of the Imbalance metrics "
         md += "tables measure the test set's own sampling noise.\n\n"
         md += "| Method name in records | Label |\n|---|---|\n"
-        for m in Methods.order { md += "| `\(m)` | \(Methods.label(m)) |\n" }
+        // Buda's methods always (the paper's findings are about them); any other method
+        // of the registry when the records hold it.
+        let present = Set(agg.records.flatMap { $0.results.keys })
+        for m in Methods.order where Methods.budaOrder.contains(m) || present.contains(m) {
+            md += "| `\(m)` | \(Methods.label(m)) |\n"
+        }
         md += "\nOther method names are shown unchanged, after these, in alphabetical order.\n\n"
     }
 

@@ -34,6 +34,9 @@ public struct SweepConfig: Sendable, Equatable {
     public var data: DataSpec?
     public var model: String
     public var methods: [String]
+    /// Hyperparameters given in the config, by method (`{focal: {gamma: 1}}`); every other
+    /// hyperparameter takes its method's published default.
+    public var methodParameters: [String: [String: ParameterValue]] = [:]
     public var repetitions: Int
     public var iterations: Int
     public var batchSize: Int = 64
@@ -68,12 +71,9 @@ public struct SweepConfig: Sendable, Equatable {
         public var ratios: [Double]
     }
 
-    /// Method names a config may list (aliases in parentheses are accepted):
-    public static let methodNames = [
-        "baseline", "baseline+thresholding", "ROS", "ROS+thresholding", "two-phase-ROS",
-        "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted",
-    ]
-    static let methodAliases = ["thresholding": "baseline+thresholding"]
+    /// Method names a config may list: the method registry's (aliases such as
+    /// `thresholding` are accepted too).
+    public static var methodNames: [String] { MethodRegistry.names }
 
     public static let keys: [String: String] = [
         "name": "sweep name (used in reports)",
@@ -82,7 +82,8 @@ public struct SweepConfig: Sendable, Equatable {
         "learningRates": "base-rate search: a list of base rates, each trained for every job (reports keep the best per cell)",
         "preprocessing": "scale, gcn-zca or standardize (default: the model's)",
         "augmentation": "none or crop-mirror (default: the model's)",
-        "methods": "list of: " + methodNames.joined(separator: ", ") + " (thresholding = baseline+thresholding)",
+        "methods": "list of method names, each optionally with hyperparameters ({focal: {gamma: 1}}): "
+            + methodNames.joined(separator: ", ") + " (thresholding = baseline+thresholding; `imbench methods` lists the hyperparameters)",
         "repetitions": "repetitions per grid cell (seeds differ by repetition)",
         "iterations": "SGD iterations of every network (phase 2 of two-phase training runs as many again)",
         "batchSize": "mini-batch size (default 64)",
@@ -218,16 +219,7 @@ extension SweepConfig {
             if values["learningRate"] != nil { fail(node, "give either learningRate or learningRates, not both") }
         }
         if let m = values["methods"] {
-            let items: [Node] = m.sequence.map { Array($0) } ?? [m]
-            for item in items {
-                let raw = item.scalar?.string ?? ""
-                let name = methodAliases[raw] ?? raw
-                if !methodNames.contains(name) {
-                    fail(item, "unknown method '\(raw)'; expected \(methodNames.joined(separator: ", ")) (or thresholding)")
-                } else if !config.methods.contains(name) {
-                    config.methods.append(name)
-                }
-            }
+            parseMethods(m, into: &config, fail: fail)
         } else {
             fail(root, "missing required key 'methods'")
         }
@@ -278,10 +270,13 @@ extension SweepConfig {
         if let p = subMapping("partial", allowed: ["rho", "mu", "samplers", "ratios"]) {
             var samplers: [String] = []
             let items: [Node] = p["samplers"].map { $0.sequence.map { Array($0) } ?? [$0] } ?? []
+            let ratioMethods = MethodRegistry.all.filter {
+                if case .training(let r) = $0.role { return r.supportsRatio }; return false
+            }.map(\.name)
             for item in items {
                 let s = item.scalar?.string ?? ""
-                if s == "ROS" || s == "RUS" { samplers.append(s) }
-                else { fail(item, "partial.samplers must be ROS or RUS, found '\(s)'") }
+                if ratioMethods.contains(s) { samplers.append(s) }
+                else { fail(item, "partial.samplers must be \(ratioMethods.joined(separator: " or ")), found '\(s)'") }
             }
             config.partial = PartialGrid(rhos: numbers(p["rho"], "partial.rho", min: 1),
                                          mus: numbers(p["mu"], "partial.mu", min: 0),
@@ -324,6 +319,56 @@ extension SweepConfig {
         }
         if !problems.isEmpty { throw ConfigErrors(path: path, problems: problems) }
         return config
+    }
+
+    /// `methods:` is a list whose items are a method name or a one-key mapping from a name
+    /// to its hyperparameters: `[baseline, {focal: {gamma: 1}}, cRT]`.
+    private static func parseMethods(_ node: Node, into config: inout SweepConfig,
+                                     fail: (Node?, String) -> Void) {
+        let items: [Node] = node.sequence.map { Array($0) } ?? [node]
+        for item in items {
+            var nameNode: Node? = item
+            var parameterNode: Node?
+            if let mapping = item.mapping {
+                guard mapping.count == 1, let first = mapping.first else {
+                    fail(item, "a method with hyperparameters is written {NAME: {KEY: VALUE, ...}}, one method per item")
+                    continue
+                }
+                nameNode = first.key
+                parameterNode = first.value
+            }
+            guard let raw = nameNode?.scalar?.string else {
+                fail(item, "methods must be names or {NAME: {KEY: VALUE}} items"); continue
+            }
+            let method: MethodDefinition
+            do { method = try MethodRegistry.lookup(raw) } catch { fail(nameNode, "\(error)"); continue }
+            if config.methods.contains(method.name) {
+                if parameterNode != nil { fail(item, "method '\(method.name)' is listed twice") }
+                continue
+            }
+            config.methods.append(method.name)
+            guard let parameterNode else { continue }
+            guard let pm = parameterNode.mapping else {
+                fail(parameterNode, "the hyperparameters of '\(method.name)' must be a mapping like {\(method.parameters.first?.key ?? "key"): value}")
+                continue
+            }
+            var given: [String: ParameterValue] = [:]
+            for (k, v) in pm {
+                let key = k.string ?? ""
+                guard let declared = method.parameter(key) else {
+                    let keys = method.parameters.map(\.key)
+                    fail(k, "method '\(method.name)' has no hyperparameter '\(key)'; "
+                         + (keys.isEmpty ? "it takes none" : "expected \(keys.joined(separator: ", "))"))
+                    continue
+                }
+                guard let text = v.scalar?.string else { fail(v, "'\(method.name).\(key)' must be a single value"); continue }
+                switch declared.parse(text) {
+                case .success(let value): given[key] = value
+                case .failure(let e): fail(v, "method '\(method.name)': \(e.description)")
+                }
+            }
+            config.methodParameters[method.name] = given
+        }
     }
 
     private static func profileNode(_ p: ImbalanceProfile, _ values: [String: Node]) -> Node? {

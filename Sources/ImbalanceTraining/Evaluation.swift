@@ -7,11 +7,15 @@ import ImbalanceRecords
 /// `ImbalanceMetrics.evaluate`; the bootstrap intervals of all of them come from one
 /// stratified bootstrap with the same resamples.
 public enum MethodEvaluation {
-    /// A method evaluated from the scores, with or without thresholding.
+    /// A method evaluated from the scores, by its decision rule.
     public struct Method: Sendable {
         public var name: String
-        public var thresholded: Bool
-        public init(name: String, thresholded: Bool) { self.name = name; self.thresholded = thresholded }
+        public var decision: DecisionRule
+        public var thresholded: Bool { decision == .thresholded }
+        public init(name: String, decision: DecisionRule) { self.name = name; self.decision = decision }
+        public init(name: String, thresholded: Bool) {
+            self.init(name: name, decision: thresholded ? .thresholded : .argmax)
+        }
     }
 
     /// Settings of the bootstrap over the test set.
@@ -36,13 +40,9 @@ public enum MethodEvaluation {
         var reports: [ClassificationReport] = []
         var decisions: [[Int]] = []
         for m in methods {
-            let r = try ImbalanceMetrics.evaluate(scores: scores, labels: labels, classCount: classCount,
-                                                  thresholdingPriors: m.thresholded ? priors : nil,
-                                                  minorityClasses: minorityClasses)
-            reports.append(r)
-            decisions.append(m.thresholded
-                ? try predictions(scores: try thresholded(scores: scores, priors: priors), classCount: classCount)
-                : try predictions(scores: scores, classCount: classCount))
+            reports.append(try m.decision.report(scores: scores, labels: labels, classCount: classCount,
+                                                 priors: priors, minorityClasses: minorityClasses))
+            decisions.append(try m.decision.predictions(scores: scores, classCount: classCount, priors: priors))
         }
         var intervals: [BootstrapIntervals?] = Array(repeating: nil, count: methods.count)
         if bootstrap.resamples > 0 {
@@ -122,7 +122,9 @@ extension MethodEvaluation {
         let priors = try ImbalanceMetrics.priors(fromCounts: record.data.trainCounts)
         var results: [String: MetricSet] = [:]
         for set in file.sets {
-            let methods = set.methods.map { Method(name: $0, thresholded: $0.hasSuffix("+thresholding")) }
+            let methods = set.methods.map {
+                Method(name: $0, decision: MethodRegistry.decision(of: $0, in: record.config))
+            }
             let seed = record.seeds[settings.seedKey]
                 ?? RandomStream.mix(record.seeds["repetition"] ?? 0, settings.seedKey)
             let out = try evaluate(scores: set.scores, labels: file.labels, classCount: k, methods: methods,
@@ -131,5 +133,42 @@ extension MethodEvaluation {
             results.merge(out) { a, _ in a }
         }
         return results
+    }
+}
+
+/// How a method turns a network's softmax outputs into decisions: the arg-max, Buda's
+/// thresholding (p_j / pi_j), or logit adjustment with tau (p_j / pi_j^tau; tau = 1 is
+/// thresholding exactly). AUCs always come from the scores themselves.
+public enum DecisionRule: Sendable, Equatable {
+    case argmax
+    case thresholded
+    case logitAdjusted(tau: Double)
+
+    /// Every metric of the decisions on `scores` (`priors`: the training set's).
+    func report(scores: [Float], labels: [Int], classCount: Int, priors: [Double],
+                minorityClasses: [Int]) throws -> ClassificationReport {
+        switch self {
+        case .argmax:
+            return try ImbalanceMetrics.evaluate(scores: scores, labels: labels, classCount: classCount,
+                                                 minorityClasses: minorityClasses)
+        case .thresholded:
+            return try ImbalanceMetrics.evaluate(scores: scores, labels: labels, classCount: classCount,
+                                                 thresholdingPriors: priors, minorityClasses: minorityClasses)
+        case .logitAdjusted(let tau):
+            return try ImbalanceMetrics.evaluate(scores: scores, labels: labels, classCount: classCount,
+                                                 logitAdjustmentPriors: priors, tau: tau, minorityClasses: minorityClasses)
+        }
+    }
+
+    func predictions(scores: [Float], classCount: Int, priors: [Double]) throws -> [Int] {
+        switch self {
+        case .argmax: return try ImbalanceMetrics.predictions(scores: scores, classCount: classCount)
+        case .thresholded:
+            return try ImbalanceMetrics.predictions(scores: try ImbalanceMetrics.thresholded(scores: scores, priors: priors),
+                                                    classCount: classCount)
+        case .logitAdjusted(let tau):
+            return try ImbalanceMetrics.predictions(
+                scores: try ImbalanceMetrics.logitAdjusted(scores: scores, priors: priors, tau: tau), classCount: classCount)
+        }
     }
 }

@@ -9,5 +9,5 @@ struct IMBench: ParsableCommand {
         abstract: "Class-imbalance benchmarks for CNNs on the CPU (Buda, Maki & Mazurowski 2018).",
         version: ImbalanceBenchInfo.version,
         subcommands: [Train.self, Sweep.self, ReportCommand.self, ExportCommand.self, Reproduce.self, Demo.self, Bench.self,
-                      DataCommand.self, SlurmCommand.self, RunJob.self])
+                      DataCommand.self, SlurmCommand.self, Resample.self, MethodsCommand.self, RunJob.self])
 }

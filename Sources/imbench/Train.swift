@@ -56,7 +56,13 @@ struct Train: ParsableCommand {
     @Option(help: "Fraction of minority classes mu (step imbalance).") var mu: Double?
     @Option(help: "Which classes are minority: random (MNIST rule) or lowest (CIFAR rule).")
     var minority: String = "random"
-    @Option(help: "Sampler: none, ROS, RUS or class-weighted.") var sampler: String = "none"
+    @Option(help: "Sampler: none, ROS, RUS or class-weighted (or any training method of --method).") var sampler: String = "none"
+    @Option(name: .customLong("method"),
+            help: "Method to evaluate (repeatable), e.g. focal, LDAM-DRW, SMOTE, cRT; `imbench methods` lists them. Methods that reuse one network share the run (--method baseline --method cRT --method tau-norm).")
+    var methods: [String] = []
+    @Option(name: .customLong("param"),
+            help: "A method hyperparameter, NAME.KEY=VALUE or KEY=VALUE (repeatable), e.g. --param gamma=1.")
+    var params: [String] = []
     @Option(help: "Resample only to this max/min ratio (paper section 4.5).") var samplerRatio: Double?
     @Flag(help: "After ROS/RUS, fine-tune the last layer on the imbalanced set (two-phase training).")
     var twoPhase = false
@@ -113,18 +119,20 @@ struct Train: ParsableCommand {
         guard let label = CIFARLabel(rawValue: cifarLabel) else {
             throw ValidationError("unknown CIFAR label '\(cifarLabel)' (expected fine or coarse)")
         }
+        let chosen = try jobMethods(methods: methods, params: params, sampler: sampler, twoPhase: twoPhase)
         let config = JobConfig(
             dataset: datasetName, model: model,
             profile: ProfileSpec(kind: profile, rho: profile == "balanced" ? 1 : rho, mu: mu),
-            minorityRule: minority, sampler: sampler, samplerRatio: samplerRatio,
-            twoPhase: twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
+            minorityRule: minority, sampler: chosen.sampler, samplerRatio: samplerRatio,
+            twoPhase: chosen.twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
             iterations: iterations, batchSize: batch,
             baseLearningRate: learningRate ?? defaults.baseLearningRate,
             learningRatePolicy: defaults.policy.description, momentum: defaults.momentum,
             weightDecay: defaults.weightDecay, threads: threads,
             preprocessing: preprocess ?? defaults.preprocessing,
             augmentation: augment ?? defaults.augmentation,
-            label: label.recordedName, data: spec)
+            label: label.recordedName, data: spec, parameters: chosen.parameters,
+            derivedMethods: chosen.derivedMethods)
         try Experiment.validate(config)
         let directory: String, found: String, display: String
         if let spec {

@@ -252,7 +252,9 @@ final class ReportTests: XCTestCase {
                         "class-weighted", "alpha", "zeta"])
         XCTAssertEqual(Methods.label("baseline+thresholding"), "Thresholding")
         XCTAssertEqual(Methods.label("two-phase-ROS"), "Two-phase ROS")
-        XCTAssertEqual(Methods.label("focal"), "focal")
+        XCTAssertEqual(Methods.label("focal"), "Focal loss", "labels come from the method registry")
+        XCTAssertEqual(Methods.label("focal-2030"), "focal-2030", "names the registry does not know are shown as they are")
+        XCTAssertEqual(Methods.sorted(["cRT", "focal", "SMOTE", "ROS"]), ["ROS", "SMOTE", "focal", "cRT"])
     }
 
     func testEmptyInputAndTotalTrainingTime() {

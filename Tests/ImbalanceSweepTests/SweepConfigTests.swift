@@ -69,7 +69,7 @@ final class SweepConfigTests: XCTestCase {
         model: lenet6
         repetitions: 0
         iterations: 100
-        methods: [baseline, SMOTE]
+        methods: [baseline, smote]
         step: {rho: [10, 0.5], mu: [0.5]}
         colour: blue
         """
@@ -77,7 +77,7 @@ final class SweepConfigTests: XCTestCase {
             let text = "\(error)"
             XCTAssertTrue(text.contains("bad.yaml:3: unknown model 'lenet6'"), text)
             XCTAssertTrue(text.contains("bad.yaml:4: 'repetitions' must be a whole number >= 1"), text)
-            XCTAssertTrue(text.contains("bad.yaml:6: unknown method 'SMOTE'"), text)
+            XCTAssertTrue(text.contains("bad.yaml:6: unknown method 'smote' (did you mean 'SMOTE'?)"), text)
             XCTAssertTrue(text.contains("bad.yaml:7: step.rho must be >= 1"), text)
             XCTAssertTrue(text.contains("bad.yaml:8: unknown key 'colour'"), text)
         }
