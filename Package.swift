@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "ImbalanceKernels", targets: ["ImbalanceKernels"]),
         .library(name: "ImbalanceNN", targets: ["ImbalanceNN"]),
         .library(name: "ImbalanceRandom", targets: ["ImbalanceRandom"]),
+        // The naive references the test suite checks kernels against; the kernel benchmarks
+        // check against the same ones before they time anything.
+        .library(name: "ImbalanceReferences", targets: ["ImbalanceReferences"]),
         .library(name: "ImbalanceBench", targets: [
             "ImbalanceNN", "ImbalanceData", "ImbalancePreprocessing", "ImbalanceMetrics",
             "ImbalanceTraining",
@@ -50,22 +53,29 @@ let package = Package(
         .target(name: "ImbalanceRecords", dependencies: ["ImbalanceDigest"]),
         // Seeded, splittable random streams shared by data selection and training.
         .target(name: "ImbalanceRandom"),
-        // Raw-pointer compute kernels (im2col, GEMM, pooling) and their naive references.
+        // Raw-pointer compute kernels (im2col, GEMM, pooling, Winograd transforms).
         .target(name: "ImbalanceKernels", dependencies: ["COpenBLAS", "CGEMM"], swiftSettings: optimise),
+        // Test support: naive Double references (convolution passes, max pooling, im2col,
+        // GEMM entries), sharing no code with the engine.
+        .target(name: "ImbalanceReferences"),
         // Tensors, layers, models, losses and solvers.
         .target(name: "ImbalanceNN",
                 dependencies: ["ImbalanceKernels", "ImbalanceRandom"], swiftSettings: optimise),
         // File formats (IDX, CIFAR, NPZ, image folders, CSV lists, PNG, JPEG, ILSVRC-2012),
         // the dataset-reader registry, dataset locations, base sets, imbalance profiles and
-        // resampling.
+        // resampling (the SMOTE family's exact k-NN runs on the engine's GEMM).
         .target(name: "ImbalanceData",
-                dependencies: ["CZlib", "CJPEGDecode", "ImbalanceRandom", "ImbalanceDigest"]),
+                dependencies: ["CZlib", "CJPEGDecode", "ImbalanceRandom", "ImbalanceDigest", "ImbalanceKernels"]),
         // Network inputs: Caffe scaling, GCN + ZCA whitening, per-channel standardisation
         // (fitted on the training subset), crop/mirror augmentation, batch filling.
         .target(name: "ImbalancePreprocessing",
                 dependencies: ["ImbalanceKernels", "ImbalanceData", "ImbalanceRandom"], swiftSettings: optimise),
-        // Classification metrics (ROC AUC, accuracy, F1, confusion matrix).
+        // Classification metrics (ROC AUC, accuracy, F1, MCC, average precision, calibration,
+        // confusion matrix) and the stratified bootstrap of a test set.
         .target(name: "ImbalanceMetrics"),
+        // Tests across repetitions and cells: Wilcoxon signed-rank, paired t, Holm, Friedman,
+        // Nemenyi, and the distributions they need.
+        .target(name: "ImbalanceStatistics"),
         // One training run end to end: data -> method -> model -> metrics -> record.
         .target(name: "ImbalanceTraining",
                 dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceData", "ImbalancePreprocessing",
@@ -74,8 +84,10 @@ let package = Package(
         .target(name: "ImbalanceSweep",
                 dependencies: ["ImbalanceTraining", "ImbalancePreprocessing", "ImbalanceRecords", "CShims",
                                .product(name: "Yams", package: "Yams")]),
-        // Markdown tables and SVG charts generated from run records alone.
-        .target(name: "ImbalanceReport", dependencies: ["ImbalanceRecords"]),
+        // Markdown tables and SVG charts generated from run records alone (method order,
+        // labels and families from the method registry of ImbalanceTraining).
+        .target(name: "ImbalanceReport",
+                dependencies: ["ImbalanceRecords", "ImbalanceMetrics", "ImbalanceStatistics", "ImbalanceTraining"]),
         // Dataset manifests, checksums (SHA-256, MD5), download with mirrors and resume,
         // verification and inspection (`imbench data ...`).
         .target(name: "ImbalanceFetch", dependencies: ["ImbalanceData", "ImbalanceDigest", "ImbalanceRecords"]),
@@ -89,7 +101,11 @@ let package = Package(
                           ]),
 
         .testTarget(name: "ImbalanceKernelsTests", dependencies: ["ImbalanceKernels"]),
-        .testTarget(name: "ImbalanceNNTests", dependencies: ["ImbalanceNN", "ImbalanceKernels"]),
+        .testTarget(name: "ImbalanceNNTests",
+                    dependencies: ["ImbalanceNN", "ImbalanceKernels", "ImbalanceReferences"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImbalanceReferencesTests",
+                    dependencies: ["ImbalanceReferences", "ImbalanceRandom"]),
         // Builders of test inputs (tar archives, MAT-files, a small ILSVRC-2012 directory)
         // shared by the test targets; never part of a product.
         .target(name: "ImbalanceTestSupport", dependencies: ["ImbalanceData"], path: "Tests/ImbalanceTestSupport"),
@@ -98,8 +114,12 @@ let package = Package(
         .testTarget(name: "ImbalancePreprocessingTests", dependencies: ["ImbalancePreprocessing"]),
         .testTarget(name: "ImbalanceMetricsTests", dependencies: ["ImbalanceMetrics"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImbalanceStatisticsTests", dependencies: ["ImbalanceStatistics"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ImbalanceTrainingTests", dependencies: ["ImbalanceTraining", "ImbalanceTestSupport"]),
-        .testTarget(name: "ImbalanceReportTests", dependencies: ["ImbalanceReport", "ImbalanceRandom"]),
+        .testTarget(name: "ImbalanceReportTests",
+                    dependencies: ["ImbalanceReport", "ImbalanceRandom", "ImbalanceMetrics", "ImbalanceStatistics"],
+                    resources: [.copy("Records")]),
         .testTarget(name: "ImbalanceSweepTests", dependencies: ["ImbalanceSweep"]),
         .testTarget(name: "ImbalanceFetchTests", dependencies: ["ImbalanceFetch"]),
         // The command line as a user meets it: the release imbench binary run as a process.

@@ -20,13 +20,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // The workloads (the engine's real layers and kernels), the naive references they are
-        // checked against, timing and the report; shared by both executables below.
+        // The workloads (the engine's real layers and kernels), checked against the engine's
+        // naive references (ImbalanceReferences, which the main test suite uses too), timing
+        // and the report; shared by both executables below.
         .target(
             name: "KernelCases",
             dependencies: [.product(name: "ImbalanceKernels", package: "ImbalanceBench"),
                            .product(name: "ImbalanceNN", package: "ImbalanceBench"),
-                           .product(name: "ImbalanceRandom", package: "ImbalanceBench")]),
+                           .product(name: "ImbalanceRandom", package: "ImbalanceBench"),
+                           .product(name: "ImbalanceReferences", package: "ImbalanceBench")]),
         // The GFLOP/s table next to the same run's sgemm, and its JSON.
         .executableTarget(
             name: "kernel-report",
@@ -43,6 +45,8 @@ let package = Package(
             ],
             path: "Benchmarks/KernelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
-        .testTarget(name: "KernelCasesTests", dependencies: ["KernelCases"]),
+        .testTarget(name: "KernelCasesTests",
+                    dependencies: ["KernelCases",
+                                   .product(name: "ImbalanceNN", package: "ImbalanceBench")]),
     ]
 )

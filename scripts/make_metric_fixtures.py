@@ -6,7 +6,8 @@ Tests/ImbalanceMetricsTests/Fixtures/metrics_known_answers.json, is committed. I
 the inputs of several seeded cases together with scikit-learn's answers, so the Swift
 metrics are checked against an independent implementation rather than against themselves.
 
-Requirements: numpy and scikit-learn (`pip install scikit-learn`). Rerun with
+Requirements: numpy, scikit-learn and imbalanced-learn (`pip install scikit-learn
+imbalanced-learn`). Rerun with
 
     python3 scripts/make_metric_fixtures.py
 
@@ -31,6 +32,17 @@ How the cases are made, and why:
   nan in scikit-learn), and the expected mean is taken over the defined classes.
 - Thresholding expectations (method 5: divide each column by its training prior, then
   arg-max) are computed here in float64 with numpy, the first maximum winning.
+- MCC is scikit-learn's matthews_corrcoef; average precision is average_precision_score per
+  class (one-vs-rest, binary) for the classes present, and the macro value is checked
+  against average_precision_score(one_hot, scores, average="macro") when every class is
+  present; G-mean is imbalanced-learn's geometric_mean_score(average="multiclass",
+  labels=<classes present in y_true>), the suite's definition (absent classes left out).
+- The expected calibration error has no scikit-learn or SciPy implementation; it is
+  computed here in float64 from its definition (Guo et al. 2017, top-label, 15 equal-width
+  bins ((b-1)/M, b/M], boundaries b/M as Python floats, confidence 0 in the first bin),
+  a second implementation independent of the Swift one. For thresholded decisions the
+  probabilities are the prior-corrected posteriors (p_j / pi_j) / sum_k (p_k / pi_k).
+- Minority / majority means of recall and AUC use each case's `minority_classes`.
 """
 
 import json
@@ -39,17 +51,23 @@ import os
 import re
 import warnings
 
+import imblearn
 import numpy as np
 import sklearn
 from sklearn.exceptions import UndefinedMetricWarning
+from imblearn.metrics import geometric_mean_score
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
     balanced_accuracy_score,
     confusion_matrix,
     f1_score,
+    matthews_corrcoef,
     precision_recall_fscore_support,
     roc_auc_score,
 )
+
+ECE_BINS = 15
 
 OUT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)),
@@ -90,11 +108,51 @@ def biased_dirichlet(rng, labels, k, alpha, boost):
     return np.array([rng.dirichlet(row) for row in a])
 
 
+def ece_reference(prob, labels, bins=ECE_BINS):
+    """Top-label ECE from its definition, float64, bins ((b-1)/M, b/M]."""
+    prob = np.asarray(prob, dtype=np.float64)
+    conf = prob.max(axis=1)
+    pred = prob.argmax(axis=1)
+    correct = (pred == labels).astype(np.float64)
+    total = 0.0
+    for b in range(1, bins + 1):
+        lo, hi = (b - 1) / bins, b / bins
+        member = (conf > lo) & (conf <= hi)
+        if b == 1:
+            member |= conf == 0
+        size = int(member.sum())
+        if size:
+            total += size / len(labels) * abs(correct[member].mean() - conf[member].mean())
+    return float(total)
+
+
+def group_means(values, minority):
+    mino = [v for c, v in enumerate(values) if v is not None and c in minority]
+    majo = [v for c, v in enumerate(values) if v is not None and c not in minority]
+    return {"minority": (float(np.mean(mino)) if mino else None),
+            "majority": (float(np.mean(majo)) if majo else None)}
+
+
+def decision_extras(labels, pred, k, prob, minority):
+    """MCC, G-mean, ECE and the minority / majority recall means of one set of decisions."""
+    present = sorted(set(labels.tolist()))
+    recall_defined = []
+    for c in range(k):
+        n_c = int((labels == c).sum())
+        recall_defined.append(float(((pred == c) & (labels == c)).sum() / n_c) if n_c else None)
+    return {
+        "mcc": float(matthews_corrcoef(labels, pred)),
+        "g_mean": float(geometric_mean_score(labels, pred, average="multiclass", labels=present)),
+        "ece": ece_reference(prob, labels),
+        "recall_means": group_means(recall_defined, minority),
+    }
+
+
 def nullable(x):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def case(name, description, scores, labels, k, train_counts=None):
+def case(name, description, scores, labels, k, train_counts=None, minority=()):
     scores = np.asarray(scores, dtype=np.float32)
     labels = np.asarray(labels, dtype=np.int64)
     n = labels.shape[0]
@@ -109,6 +167,15 @@ def case(name, description, scores, labels, k, train_counts=None):
         else:
             per_class.append(None)
     defined = [a for a in per_class if a is not None]
+
+    per_class_ap = []
+    for c in range(k):
+        y = (labels == c).astype(np.int64)
+        per_class_ap.append(float(average_precision_score(y, scores[:, c])) if y.sum() > 0 else None)
+    defined_ap = [a for a in per_class_ap if a is not None]
+    sklearn_macro_ap = None
+    if len(present) == k:
+        sklearn_macro_ap = float(average_precision_score(np.eye(k)[labels], scores, average="macro"))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
@@ -151,13 +218,21 @@ def case(name, description, scores, labels, k, train_counts=None):
             "recall": [float(v) for v in rec],
             "f1": [float(v) for v in f1s],
             "confusion": confusion_matrix(labels, pred, labels=labs).tolist(),
+            "per_class_average_precision": per_class_ap,
+            "macro_average_precision": (float(np.mean(defined_ap)) if defined_ap else None),
+            "sklearn_macro_average_precision": sklearn_macro_ap,
+            "auc_means": group_means(per_class, set(minority)),
+            **decision_extras(labels, pred, k, scores, set(minority)),
         },
+        "minority_classes": list(minority),
     }
     # The scores travel as text; make sure they come back bit-identical.
     back = np.array([np.float32(float(s)) for s in out["scores"]], dtype=np.float32)
     assert np.array_equal(back.view(np.uint32), scores.reshape(-1).view(np.uint32)), name
     if k > 2 and len(present) == k:
         assert abs(out["expected"]["multi_class_auc"] - ovr) < 1e-12, name
+    if sklearn_macro_ap is not None:
+        assert abs(out["expected"]["macro_average_precision"] - sklearn_macro_ap) < 1e-12, name
 
     if train_counts is not None:
         counts = np.asarray(train_counts, dtype=np.int64)
@@ -172,6 +247,8 @@ def case(name, description, scores, labels, k, train_counts=None):
             "macro_f1": float(f1_score(labels, tpred, labels=labs, average="macro",
                                        zero_division=0)),
             "confusion": confusion_matrix(labels, tpred, labels=labs).tolist(),
+            **decision_extras(labels, tpred, k, adjusted / adjusted.sum(axis=1, keepdims=True),
+                              set(minority)),
         }
     return out
 
@@ -217,7 +294,7 @@ def main():
     logits += np.log(train_counts / train_counts.sum())  # a network biased by its priors
     cases.append(case("k10_softmax_n500",
                       "K=10, n=500 balanced-ish test, float32 softmax biased towards 7 majority classes",
-                      softmax32(logits), y, k, train_counts=train_counts))
+                      softmax32(logits), y, k, train_counts=train_counts, minority=(3, 4, 7)))
 
     # K = 10, imbalanced test labels, 1/1000 grid, with thresholding priors of a step profile.
     k = 10
@@ -229,7 +306,7 @@ def main():
     s = grid_simplex(p / p.sum(axis=1, keepdims=True), 1000)
     cases.append(case("k10_imbalanced_grid1000",
                       "K=10, n=630, test labels step-imbalanced 120 vs 6, 1/1000 grid, thresholding priors",
-                      s, y, k, train_counts=[5000] * 5 + [50] * 5))
+                      s, y, k, train_counts=[5000] * 5 + [50] * 5, minority=(5, 6, 7, 8, 9)))
 
     # K = 4: argmax ties (first maximum must win), a constant column (AUC exactly 0.5).
     rows = np.array([
@@ -241,7 +318,7 @@ def main():
     y = rng.integers(0, 4, size=len(rows))
     cases.append(case("k4_argmax_ties_constant_column",
                       "K=4, n=45, repeated rows with tied maxima, column 3 constant 0.25",
-                      rows, y, 4, train_counts=[100, 100, 10, 10]))
+                      rows, y, 4, train_counts=[100, 100, 10, 10], minority=(2, 3)))
 
     # K = 5: class 3 never appears in the test labels; class 4 is never predicted.
     n, k = 40, 5
@@ -251,18 +328,30 @@ def main():
     logits[:, 4] -= 4.0
     cases.append(case("k5_absent_class",
                       "K=5, n=40, class 3 absent from the labels (its AUC undefined) but predicted, class 4 never predicted",
-                      softmax32(logits), y, k))
+                      softmax32(logits), y, k, minority=(3, 4)))
 
     # K = 3, n = 7: the smallest multi-class case, every class present.
     y = np.array([0, 1, 2, 2, 1, 0, 2])
     s = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3],
                   [0.2, 0.2, 0.6], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4]])
     cases.append(case("k3_n7", "K=3, n=7, one-decimal scores", s, y, 3,
-                      train_counts=[10, 1, 5]))
+                      train_counts=[10, 1, 5], minority=(1,)))
+
+    # K = 3: confident rows (top probability 1.0 and values near bin edges), for the ECE's
+    # closed upper bin ends, and a class never predicted (G-mean 0, MCC still defined).
+    rows = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.4, 0.35, 0.25], [0.6, 0.4, 0.0],
+                     [0.2, 0.4, 0.4], [0.0, 0.0, 1.0], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3],
+                     [0.8, 0.1, 0.1], [0.15, 0.85, 0.0]] * 3)
+    y = rng.integers(0, 3, size=len(rows))
+    y[:3] = [0, 1, 2]
+    cases.append(case("k3_calibration_edges",
+                      "K=3, n=30, top probabilities 1.0, 0.4, 0.6, 1/3, 0.5 ties, near the 15-bin edges",
+                      rows, y, 3, train_counts=[30, 10, 5], minority=(2,)))
 
     doc = {
         "generator": "scripts/make_metric_fixtures.py",
         "sklearn_version": sklearn.__version__,
+        "imblearn_version": imblearn.__version__,
         "numpy_version": np.__version__,
         "note": "Scores are float32 values, each written as the shortest decimal that parses "
                 "to a float64 which rounds back to the same float32; scores_bits_sum is the "

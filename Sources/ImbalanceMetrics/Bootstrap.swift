@@ -58,25 +58,20 @@ public func bootstrapInterval<G: RandomNumberGenerator>(
                               confidence: confidence, definedResamples: values.count)
 }
 
-/// A percentile bootstrap interval of the multi-class AUC of `(n, K)` row-major `scores`.
+/// A percentile bootstrap interval of the multi-class AUC of `(n, K)` row-major `scores`,
+/// resampling within each class (`StratifiedBootstrap`), so every resample keeps the test
+/// set's class sizes.
 ///
-/// - Complexity: O(resamples x K n log n): about a second per hundred resamples for a
-///   10,000 x 10 test set in a release build.
+/// - Complexity: O(K n log n) once, then O(K n) per resample: about 0.2 s of CPU for 1,000
+///   resamples of a 10,000 x 10 test set in a release build.
 public func bootstrapMultiClassAUC<G: RandomNumberGenerator>(
     scores: [Float], labels: [Int], classCount: Int, resamples: Int = 1000, confidence: Double = 0.95,
     using generator: inout G
 ) throws(MetricsError) -> ConfidenceInterval? {
-    try checkShape(scoreCount: scores.count, labels: labels, classCount: classCount)
-    var resampledScores = [Float](repeating: 0, count: scores.count)
-    var resampledLabels = [Int](repeating: 0, count: labels.count)
-    return try bootstrapInterval(sampleCount: labels.count, resamples: resamples, confidence: confidence,
-                                 using: &generator) { (indices) throws(MetricsError) -> Double? in
-        for (i, j) in indices.enumerated() {
-            resampledLabels[i] = labels[j]
-            for c in 0..<classCount { resampledScores[i * classCount + c] = scores[j * classCount + c] }
-        }
-        return try multiClassAUC(scores: resampledScores, labels: resampledLabels, classCount: classCount).mean
-    }
+    let plan = try StratifiedBootstrap(scores: scores, labels: labels, classCount: classCount)
+    let decided = try predictions(scores: scores, classCount: classCount)
+    return try plan.intervals(decisions: [decided], resamples: resamples, confidence: confidence,
+                              using: &generator)[0].multiClassAUC?.interval
 }
 
 /// Uniform integer in `0..<bound` (Lemire's multiply-high with rejection, unbiased).

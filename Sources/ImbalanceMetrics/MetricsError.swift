@@ -32,6 +32,8 @@ public enum MetricsError: Error, Sendable, Equatable, CustomStringConvertible {
     case emptyTrainingSet
     /// A bootstrap needs samples, resamples and a confidence level in (0, 1).
     case invalidBootstrap(String)
+    /// A calibration error needs at least one confidence bin.
+    case invalidBinCount(Int)
 
     public var description: String {
         switch self {
@@ -61,6 +63,8 @@ public enum MetricsError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the training-set class counts sum to zero"
         case .invalidBootstrap(let why):
             return "invalid bootstrap: \(why)"
+        case .invalidBinCount(let b):
+            return "calibration needs at least 1 bin, got \(b)"
         }
     }
 }

@@ -1,23 +1,39 @@
 import ImbalanceRandom
 
-/// The one contract every layer follows (as Caffe's `Layer`): shapes are fixed at
-/// `outputShape(for:)`, `forward` maps input to output, and `backward` maps the output
-/// gradient to parameter gradients and, only when asked, to the input gradient.
+/// The one contract every layer follows (as Caffe's `Layer`): `outputShape(for:)` is pure
+/// shape arithmetic, `reserve(for:)` sets the layer up for an input shape (plans, scratch
+/// buffers), `forward` maps input to output, and `backward` maps the output gradient to
+/// parameter gradients and, only when asked, to the input gradient.
 ///
-/// Layers own their scratch buffers and size them for the largest batch they are set up
-/// with, so that steady-state training allocates nothing.
+/// Layers own their scratch buffers and only grow them, so that steady-state training
+/// (and a smaller last batch) allocates nothing. `forward` and `backward` run on the shape
+/// last reserved.
 public protocol Layer: AnyObject {
     var name: String { get }
     var parameters: [Parameter] { get }
-    /// Output shape for an input shape (N first); also sizes internal buffers for N.
+    /// Output shape for an input shape (N first). Pure: sizes nothing, plans nothing, so
+    /// that work counts and shape checks may ask for any shape at any time.
     func outputShape(for input: [Int]) -> [Int]
+    /// Prepares forward and backward for inputs of this shape (N first): plans, and grows
+    /// the layer's buffers. Layers without either need not implement it.
+    func reserve(for input: [Int])
     func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext)
-    /// Writes parameter gradients (overwriting) and, when `inputGradient` is non-nil, the
-    /// gradient with respect to the input (overwriting).
+    /// Writes the gradients of trainable parameters (overwriting) and, when
+    /// `inputGradient` is non-nil, the gradient with respect to the input (overwriting).
+    /// Frozen parameters' gradients are left as they were.
     func backward(input: Tensor, output: Tensor, outputGradient: Tensor,
                   inputGradient: Tensor?)
     /// Initialises parameters (Xavier, MSRA, zeros...) from an explicit stream.
     func initialize(using rng: inout RandomStream)
+}
+
+/// A layer that can run the layer after it in the same pass (a convolution and the max
+/// pooling after it, `ConvolutionPooling`). `Network` asks after `reserve(for:)`, since the
+/// answer may depend on the shape reserved, and runs the fused layer as one stage.
+public protocol FusingLayer: Layer {
+    /// One layer doing this layer's and `next`'s work (input: this layer's input, output:
+    /// `next`'s output), for the shapes both last reserved; nil when they cannot be fused.
+    func fused(with next: Layer) -> Layer?
 }
 
 /// What a forward pass may depend on besides its input: training vs inference, and the
@@ -32,6 +48,7 @@ public struct ForwardContext {
 
 public extension Layer {
     var parameters: [Parameter] { [] }
+    func reserve(for input: [Int]) {}
     func initialize(using rng: inout RandomStream) {}
 }
 

@@ -24,21 +24,23 @@ public enum Models {
     /// -> FC classes -> logits (N, classes). Biases learn at twice the base rate, as in
     /// Caffe's prototxt. The last FC layer ("ip2") is what two-phase training fine-tunes.
     public static func lenet5(inputChannels: Int = 1, inputSize: Int = 28,
-                              classes: Int = 10) -> Network {
-        lenet5(inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize, classes: classes)
+                              classes: Int = 10,
+                              tuning: ConvolutionTuning = .standard) -> Network {
+        lenet5(inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize,
+               classes: classes, tuning: tuning)
     }
 
     /// LeNet-5 on `inputHeight` x `inputWidth` images (see the input rule above).
     public static func lenet5(inputChannels: Int, inputHeight: Int, inputWidth: Int,
-                              classes: Int) -> Network {
+                              classes: Int, tuning: ConvolutionTuning = .standard) -> Network {
         func pooled(_ n: Int) -> Int { ((n - 4) / 2 - 4) / 2 }
         let ph = pooled(inputHeight), pw = pooled(inputWidth)
         return Network(name: "lenet5", inputShape: [inputChannels, inputHeight, inputWidth], layers: [
             Convolution(name: "conv1", inputChannels: inputChannels, filters: 20, kernel: 5,
-                        biasLearningRateMultiplier: 2),
+                        biasLearningRateMultiplier: 2, tuning: tuning),
             MaxPool(name: "pool1", kernel: 2, stride: 2),
             Convolution(name: "conv2", inputChannels: 20, filters: 50, kernel: 5,
-                        biasLearningRateMultiplier: 2),
+                        biasLearningRateMultiplier: 2, tuning: tuning),
             MaxPool(name: "pool2", kernel: 2, stride: 2),
             FullyConnected(name: "ip1", inputs: 50 * ph * pw, outputs: 500,
                            biasLearningRateMultiplier: 2),
@@ -62,17 +64,19 @@ public enum Models {
     /// Xavier weights, zero biases, learning-rate and decay multipliers 1. Two-phase training
     /// fine-tunes the last two 1x1 convolutions, "conv8" and "conv9" (PROTOCOL).
     public static func allCNN(inputChannels: Int = 3, inputSize: Int = 32,
-                              classes: Int = 10) -> Network {
-        allCNN(inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize, classes: classes)
+                              classes: Int = 10,
+                              tuning: ConvolutionTuning = .standard) -> Network {
+        allCNN(inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize,
+               classes: classes, tuning: tuning)
     }
 
     /// All-CNN-C on `inputHeight` x `inputWidth` images (see the input rule above).
     public static func allCNN(inputChannels: Int, inputHeight: Int, inputWidth: Int,
-                              classes: Int) -> Network {
+                              classes: Int, tuning: ConvolutionTuning = .standard) -> Network {
         func conv(_ i: Int, _ inC: Int, _ f: Int, kernel: Int = 3, stride: Int = 1,
                   padding: Int = 1) -> [Layer] {
             [Convolution(name: "conv\(i)", inputChannels: inC, filters: f, kernel: kernel,
-                         stride: stride, padding: padding),
+                         stride: stride, padding: padding, tuning: tuning),
              ReLU(name: "relu\(i)")]
         }
         var layers: [Layer] = [Dropout(name: "drop0", probability: 0.2)]
@@ -120,37 +124,54 @@ public enum Models {
     /// Convolutions have no bias and MSRA weights; the fc layer has MSRA weights and a zero
     /// bias. Two-phase training fine-tunes "fc" only.
     public static func resnet10(stem: ResNetStem, inputChannels: Int = 3, inputSize: Int,
-                                classes: Int) -> Network {
+                                classes: Int,
+                                tuning: ConvolutionTuning = .standard) -> Network {
         resnet10(stem: stem, inputChannels: inputChannels, inputHeight: inputSize, inputWidth: inputSize,
-                 classes: classes)
+                 classes: classes, tuning: tuning)
     }
 
     /// ResNet-10 on `inputHeight` x `inputWidth` images (see the input rule above).
     public static func resnet10(stem: ResNetStem, inputChannels: Int, inputHeight: Int, inputWidth: Int,
-                                classes: Int) -> Network {
+                                classes: Int, tuning: ConvolutionTuning = .standard) -> Network {
         var layers: [Layer] = []
         switch stem {
         case .cifar:
             layers.append(Convolution(name: "conv1", inputChannels: inputChannels, filters: 64,
                                       kernel: 3, stride: 1, padding: 1, bias: false,
-                                      initialization: .msra))
+                                      initialization: .msra, tuning: tuning))
         case .imagenet:
             layers.append(Convolution(name: "conv1", inputChannels: inputChannels, filters: 64,
                                       kernel: 7, stride: 2, padding: 3, bias: false,
-                                      initialization: .msra))
+                                      initialization: .msra, tuning: tuning))
         }
         layers.append(BatchNorm(name: "bn1", channels: 64))
         layers.append(ReLU(name: "relu1"))
         if stem == .imagenet { layers.append(MaxPool(name: "pool1", kernel: 3, stride: 2)) }
-        layers.append(ResidualBlock(name: "res1", inputChannels: 64, outputChannels: 64))
-        layers.append(ResidualBlock(name: "res2", inputChannels: 64, outputChannels: 128, stride: 2))
-        layers.append(ResidualBlock(name: "res3", inputChannels: 128, outputChannels: 256, stride: 2))
-        layers.append(ResidualBlock(name: "res4", inputChannels: 256, outputChannels: 512, stride: 2))
+        layers.append(ResidualBlock(name: "res1", inputChannels: 64, outputChannels: 64,
+                                    tuning: tuning))
+        layers.append(ResidualBlock(name: "res2", inputChannels: 64, outputChannels: 128,
+                                    stride: 2, tuning: tuning))
+        layers.append(ResidualBlock(name: "res3", inputChannels: 128, outputChannels: 256,
+                                    stride: 2, tuning: tuning))
+        layers.append(ResidualBlock(name: "res4", inputChannels: 256, outputChannels: 512,
+                                    stride: 2, tuning: tuning))
         layers.append(GlobalAveragePool(name: "pool"))
         layers.append(FullyConnected(name: "fc", inputs: 512, outputs: classes,
                                      initialization: .msra))
         return Network(name: "resnet10", inputShape: [inputChannels, inputHeight, inputWidth],
                        layers: layers)
+    }
+
+    /// The layer that maps features to one score per class, per model: the layer cRT
+    /// re-initialises and retrains, whose class vectors tau-norm rescales, and that LDAM's
+    /// cosine classifier replaces (LeNet-5's and ResNet-10's fully connected output layer,
+    /// All-CNN's last 1x1 convolution).
+    public static func classifierLayer(model: String) -> String {
+        switch model {
+        case "allcnn": return "conv9"
+        case "resnet10": return "fc"
+        default: return "ip2"
+        }
     }
 
     /// Names of the layers that two-phase training fine-tunes, per model (PROTOCOL).
@@ -199,9 +220,11 @@ extension Models {
     /// Builds a model by name. Without a shape, the model's native input (`nativeInputs`);
     /// `inputSize` gives a square one, `inputHeight` and `inputWidth` any (see the input
     /// rule above); resnet10 picks its stem from the shorter side: CIFAR's up to 64, ImageNet's above.
+    /// `tuning` is every convolution's (how they compute, never what).
     public static func make(_ name: String, classes: Int, inputChannels: Int? = nil,
                             inputSize: Int? = nil, inputHeight: Int? = nil,
-                            inputWidth: Int? = nil) throws -> Network {
+                            inputWidth: Int? = nil,
+                            tuning: ConvolutionTuning = .standard) throws -> Network {
         guard let native = nativeInputs[name] else {
             throw ModelError(description: "unknown model '\(name)' (expected one of \(known.sorted().joined(separator: ", ")))")
         }
@@ -216,15 +239,17 @@ extension Models {
             guard shorter >= 16 else {
                 throw ModelError(description: "model 'lenet5' needs inputs of at least 16x16 (got \(height)x\(width))")
             }
-            return lenet5(inputChannels: channels, inputHeight: height, inputWidth: width, classes: classes)
+            return lenet5(inputChannels: channels, inputHeight: height, inputWidth: width, classes: classes,
+                          tuning: tuning)
         case "allcnn":
             guard shorter >= 9 else {
                 throw ModelError(description: "model 'allcnn' needs inputs of at least 9x9 (two stride-2 convolutions, then a 3x3 without padding; got \(height)x\(width))")
             }
-            return allCNN(inputChannels: channels, inputHeight: height, inputWidth: width, classes: classes)
+            return allCNN(inputChannels: channels, inputHeight: height, inputWidth: width, classes: classes,
+                          tuning: tuning)
         default:
             return resnet10(stem: shorter <= 64 ? .cifar : .imagenet, inputChannels: channels,
-                            inputHeight: height, inputWidth: width, classes: classes)
+                            inputHeight: height, inputWidth: width, classes: classes, tuning: tuning)
         }
     }
 }

@@ -27,7 +27,8 @@ public final class Network {
         for layer in layers { layer.initialize(using: &rng) }
     }
 
-    /// Sizes every buffer for batches of up to `batch` images. Cheap when nothing changes.
+    /// Sizes every buffer for batches of up to `batch` images and reserves every layer for
+    /// `batch`. Cheap when nothing changes.
     public func prepare(batch: Int) {
         if batch <= batchCapacity {
             if activations[0].shape[0] != batch { setShapes(batch: batch, allocate: false) }
@@ -41,6 +42,7 @@ public final class Network {
         var shape = [batch] + inputShape
         var shapes = [shape]
         for layer in layers {
+            layer.reserve(for: shape)
             shape = layer.outputShape(for: shape)
             shapes.append(shape)
         }
@@ -52,39 +54,53 @@ public final class Network {
                 activations[i].reshape(s); gradients[i].reshape(s)
             }
         }
+        stages = Self.stages(of: layers)
+    }
+
+    /// One step of `forward` and `backward` as the network runs it: a layer, or a layer
+    /// and the one after it fused into one pass (`FusingLayer`: a convolution and its max
+    /// pooling). `imbench bench --layers` times these, so it times what training runs.
+    public struct Stage {
+        /// The layer run: `layers[range.lowerBound]` itself, or the fused layer.
+        public let layer: Layer
+        /// The layers of `Network.layers` it covers. It reads `activations[lowerBound]` and
+        /// writes `activations[upperBound]`; a fused stage leaves the activations and
+        /// gradients in between unwritten (nothing reads them: max pooling's backward
+        /// needs only its argmax).
+        public let range: Range<Int>
+    }
+
+    /// The stages of the batch last prepared, in forward order.
+    public private(set) var stages: [Stage] = []
+
+    private static func stages(of layers: [Layer]) -> [Stage] {
+        var stages: [Stage] = []
+        var i = 0
+        while i < layers.count {
+            if i + 1 < layers.count, let fusing = layers[i] as? FusingLayer,
+               let fused = fusing.fused(with: layers[i + 1]) {
+                stages.append(Stage(layer: fused, range: i..<(i + 2)))
+                i += 2
+                continue
+            }
+            stages.append(Stage(layer: layers[i], range: i..<(i + 1)))
+            i += 1
+        }
+        return stages
     }
 
     /// Runs the layers on `input` (already written into `self.input`) and returns the output.
     @discardableResult
     public func forward(context: inout ForwardContext) -> Tensor {
-        var i = 0
-        while i < layers.count {
-            if let (conv, pool) = fusedPair(at: i) {
-                conv.forward(activations[i], pooledBy: pool, into: activations[i + 2])
-                i += 2
-                continue
-            }
-            layers[i].forward(activations[i], into: activations[i + 1], context: &context)
-            i += 1
-        }
+        for s in stages.indices { forward(stage: s, context: &context) }
         return output
     }
 
-    /// Whether a convolution followed by max pooling runs as one pass, image by image:
-    /// the convolution's output then goes through a per-worker buffer straight into the
-    /// pooling, and in backward the pooling's input gradient straight into the
-    /// convolution's, instead of each making a round trip through memory (2.9 MB per batch
-    /// for LeNet-5's conv1). The same arithmetic in the same order, so the same bits;
-    /// `activations` and `gradients` of the convolution's output are then left unwritten
-    /// (nothing reads them: max pooling's backward needs only its argmax).
-    public var fusesConvolutionPooling = true
-
-    /// The convolution and pooling at `i` and `i + 1` when they run fused.
-    private func fusedPair(at i: Int) -> (Convolution, MaxPool)? {
-        guard fusesConvolutionPooling, i + 1 < layers.count,
-              let conv = layers[i] as? Convolution, let pool = layers[i + 1] as? MaxPool,
-              conv.canFusePooling(images: activations[i].shape[0]) else { return nil }
-        return (conv, pool)
+    /// Runs stage `s` forward (after the stages before it).
+    public func forward(stage s: Int, context: inout ForwardContext) {
+        let stage = stages[s]
+        stage.layer.forward(activations[stage.range.lowerBound],
+                            into: activations[stage.range.upperBound], context: &context)
     }
 
     /// Index of the lowest layer with a trainable parameter, or nil if all are frozen.
@@ -95,20 +111,29 @@ public final class Network {
     /// Back-propagates `outputGradient` (already written) down to the lowest trainable layer.
     public func backward() {
         guard let lowest = firstTrainableLayer else { return }
-        var i = layers.count - 1
-        while i >= lowest {
-            if i >= 1, i - 1 >= lowest, let (conv, pool) = fusedPair(at: i - 1) {
-                conv.backward(input: activations[i - 1], pooledBy: pool,
-                              pooledGradient: gradients[i + 1],
-                              inputGradient: i - 1 > lowest ? gradients[i - 1] : nil)
-                i -= 2
-                continue
-            }
-            layers[i].backward(input: activations[i], output: activations[i + 1],
-                               outputGradient: gradients[i + 1],
-                               inputGradient: i > lowest ? gradients[i] : nil)
-            i -= 1
+        for s in stages.indices.reversed() where stages[s].range.upperBound > lowest {
+            backward(stage: s, lowest: lowest)
         }
+    }
+
+    /// Whether `backward()` runs stage `s` (it reaches the lowest trainable layer).
+    public func backwardRuns(stage s: Int) -> Bool {
+        guard let lowest = firstTrainableLayer else { return false }
+        return stages[s].range.upperBound > lowest
+    }
+
+    /// Runs stage `s` backward as `backward()` does (after the stages above it): the input
+    /// gradient only when a trainable layer lies below the stage.
+    public func backward(stage s: Int) {
+        guard let lowest = firstTrainableLayer else { return }
+        backward(stage: s, lowest: lowest)
+    }
+
+    private func backward(stage s: Int, lowest: Int) {
+        let stage = stages[s], first = stage.range.lowerBound, end = stage.range.upperBound
+        stage.layer.backward(input: activations[first], output: activations[end],
+                             outputGradient: gradients[end],
+                             inputGradient: first > lowest ? gradients[first] : nil)
     }
 
     /// Freezes every parameter except those of the named layers (two-phase training).
@@ -135,7 +160,8 @@ public final class Network {
     }
 
     /// Multiply-accumulates of one forward pass for one image, for throughput reports.
-    /// Composite layers (residual blocks) count their inner convolutions.
+    /// Composite layers (residual blocks) count their inner convolutions. Pure: shape
+    /// arithmetic only, whatever batch the network is prepared for.
     public var forwardMACsPerImage: Int {
         var shape = [1] + inputShape
         var macs = 0
@@ -145,7 +171,6 @@ public final class Network {
             }
             shape = layer.outputShape(for: shape)
         }
-        if batchCapacity > 0 { setShapes(batch: activations[0].shape[0], allocate: false) }
         return macs
     }
 }

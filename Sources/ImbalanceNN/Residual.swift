@@ -14,7 +14,7 @@ import ImbalanceRandom
 /// "res2.bn1.gamma", "res2.shortcut.weight", ...), so freezing or fine-tuning the block by
 /// its name reaches all of them.
 ///
-/// The block owns its intermediate activations and gradients, sized in `outputShape(for:)`
+/// The block owns its intermediate activations and gradients, sized in `reserve(for:)`
 /// and reused for every batch. bn2 writes straight into the block's output, and the first
 /// ReLU runs in place (BN's backward reads its input, never its output), which saves two
 /// feature maps per block.
@@ -46,21 +46,24 @@ public final class ResidualBlock: Layer, MACCounting {
     private var gradientB = Tensor(shape: [0])
     private var inputGradientScratch = Tensor(shape: [0])
 
-    public init(name: String, inputChannels: Int, outputChannels: Int, stride: Int = 1) {
+    /// `tuning` is every convolution's of the block.
+    public init(name: String, inputChannels: Int, outputChannels: Int, stride: Int = 1,
+                tuning: ConvolutionTuning = .standard) {
         self.name = name; self.inputChannels = inputChannels
         self.outputChannels = outputChannels; self.stride = stride
         conv1 = Convolution(name: "\(name).conv1", inputChannels: inputChannels,
                             filters: outputChannels, kernel: 3, stride: stride, padding: 1,
-                            bias: false, initialization: .msra)
+                            bias: false, initialization: .msra, tuning: tuning)
         bn1 = BatchNorm(name: "\(name).bn1", channels: outputChannels)
         conv2 = Convolution(name: "\(name).conv2", inputChannels: outputChannels,
                             filters: outputChannels, kernel: 3, stride: 1, padding: 1,
-                            bias: false, initialization: .msra)
+                            bias: false, initialization: .msra, tuning: tuning)
         bn2 = BatchNorm(name: "\(name).bn2", channels: outputChannels)
         if stride != 1 || inputChannels != outputChannels {
             shortcut = Convolution(name: "\(name).shortcut", inputChannels: inputChannels,
                                    filters: outputChannels, kernel: 1, stride: stride,
-                                   padding: 0, bias: false, initialization: .msra)
+                                   padding: 0, bias: false, initialization: .msra,
+                                   tuning: tuning)
             shortcutNorm = BatchNorm(name: "\(name).shortcut_bn", channels: outputChannels)
         } else {
             shortcut = nil; shortcutNorm = nil
@@ -91,9 +94,25 @@ public final class ResidualBlock: Layer, MACCounting {
         precondition(input.count == 4 && input[1] == inputChannels,
                      "\(name): expected (N, \(inputChannels), H, W), got \(input)")
         let s1 = conv1.outputShape(for: input)
-        _ = bn1.outputShape(for: s1)
         let s2 = conv2.outputShape(for: s1)
-        _ = bn2.outputShape(for: s2)
+        if let shortcut {
+            let sp = shortcut.outputShape(for: input)
+            precondition(sp == s2, "\(name): shortcut shape \(sp) differs from the main path's \(s2)")
+        } else {
+            precondition(s2 == input, "\(name): identity shortcut needs the output shape \(s2) "
+                         + "to equal the input shape \(input)")
+        }
+        return s2
+    }
+
+    /// Reserves every inner layer and sizes the block's intermediate buffers.
+    public func reserve(for input: [Int]) {
+        let s2 = outputShape(for: input)
+        let s1 = conv1.outputShape(for: input)
+        conv1.reserve(for: input)
+        bn1.reserve(for: s1)
+        conv2.reserve(for: s1)
+        bn2.reserve(for: s2)
         conv1Out = sized(conv1Out, s1)
         hidden = sized(hidden, s1)
         conv2Out = sized(conv2Out, s2)
@@ -101,17 +120,12 @@ public final class ResidualBlock: Layer, MACCounting {
         gradientA = sized(gradientA, s2)
         gradientB = sized(gradientB, s2)
         if let shortcut, let shortcutNorm {
-            let sp = shortcut.outputShape(for: input)
-            _ = shortcutNorm.outputShape(for: sp)
-            precondition(sp == s2, "\(name): shortcut shape \(sp) differs from the main path's \(s2)")
-            shortcutConvOut = sized(shortcutConvOut, sp)
-            shortcutOut = sized(shortcutOut, sp)
+            shortcut.reserve(for: input)
+            shortcutNorm.reserve(for: s2)
+            shortcutConvOut = sized(shortcutConvOut, s2)
+            shortcutOut = sized(shortcutOut, s2)
             inputGradientScratch = sized(inputGradientScratch, input)
-        } else {
-            precondition(s2 == input, "\(name): identity shortcut needs the output shape \(s2) "
-                         + "to equal the input shape \(input)")
         }
-        return s2
     }
 
     /// Reuses `t` when it is large enough, so that a smaller (last) batch allocates nothing.

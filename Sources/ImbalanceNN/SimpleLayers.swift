@@ -18,10 +18,20 @@ public final class MaxPool: Layer {
 
     deinit { argmax.deallocate() }
 
-    public func outputShape(for input: [Int]) -> [Int] {
+    private func geometry(for input: [Int]) -> PoolGeometry {
         precondition(input.count == 4, "\(name): expected (N, C, H, W), got \(input)")
-        let g = PoolGeometry(channels: input[1], height: input[2], width: input[3],
-                             kernel: kernel, stride: stride, pad: padding)
+        return PoolGeometry(channels: input[1], height: input[2], width: input[3],
+                            kernel: kernel, stride: stride, pad: padding)
+    }
+
+    public func outputShape(for input: [Int]) -> [Int] {
+        let g = geometry(for: input)
+        return [input[0], input[1], g.outHeight, g.outWidth]
+    }
+
+    /// Sets the geometry and grows the argmax buffer (one index per output).
+    public func reserve(for input: [Int]) {
+        let g = geometry(for: input)
         geometry = g
         let need = input[0] * input[1] * g.outHeight * g.outWidth
         if need > argmaxCapacity {
@@ -29,11 +39,10 @@ public final class MaxPool: Layer {
             argmax = .allocate(capacity: need)
             argmaxCapacity = need
         }
-        return [input[0], input[1], g.outHeight, g.outWidth]
     }
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {
-        guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
+        guard let g = geometry else { preconditionFailure("\(name): reserve(for:) not called") }
         let x = input.pointer, y = output.pointer, arg = argmax
         forEachImageRange(input.shape[0], g) { first, count, inImage, outImage in
             maxPoolForward(x + first * inImage, images: count, g,
@@ -56,7 +65,7 @@ public final class MaxPool: Layer {
     /// the batch's `output`. For `Network`'s convolution + pooling fusion.
     func pool(images first: Int, count: Int, from source: UnsafePointer<Float>,
               into output: UnsafeMutablePointer<Float>) {
-        guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
+        guard let g = geometry else { preconditionFailure("\(name): reserve(for:) not called") }
         let outImage = g.channels * g.outHeight * g.outWidth
         maxPoolForward(source, images: count, g, output + first * outImage,
                        argmax + first * outImage)
@@ -66,7 +75,7 @@ public final class MaxPool: Layer {
     /// the batch's output gradient: the counterpart of `pool(images:count:from:into:)`.
     func unpool(images first: Int, count: Int, gradient: UnsafePointer<Float>,
                 into destination: UnsafeMutablePointer<Float>) {
-        guard let g = geometry else { preconditionFailure("\(name): outputShape not called") }
+        guard let g = geometry else { preconditionFailure("\(name): reserve(for:) not called") }
         let outImage = g.channels * g.outHeight * g.outWidth
         maxPoolBackward(gradient + first * outImage, images: count, g,
                         argmax + first * outImage, destination)
@@ -220,11 +229,13 @@ public final class Dropout: Layer {
         self.name = name; self.probability = probability
     }
 
-    public func outputShape(for input: [Int]) -> [Int] {
+    public func outputShape(for input: [Int]) -> [Int] { input }
+
+    /// Grows the mask to one scale per element.
+    public func reserve(for input: [Int]) {
         let count = input.reduce(1, *)
         if mask.capacity < count { mask = Tensor(shape: [count]) }
         mask.reshape([count])
-        return input
     }
 
     public func forward(_ input: Tensor, into output: Tensor, context: inout ForwardContext) {

@@ -9,8 +9,12 @@
 /// inside the same job and stored under their own method names in `results`, so that a
 /// record is the unit a sweep resumes on.
 public struct RunRecord: Codable, Sendable, Equatable {
-    /// Bumped when a field changes meaning.
-    public var schemaVersion: Int = 1
+    /// Bumped when a field changes meaning or the record gains fields a reader should know
+    /// about. 2: the metrics of `MetricSet` beyond the confusion matrix, bootstrap intervals,
+    /// and the "bootstrap" seed. Records of schema 1 still load (their new fields are nil).
+    public var schemaVersion: Int = RunRecord.currentSchemaVersion
+    /// The schema this code writes.
+    public static let currentSchemaVersion = 2
     /// Stable id derived from the full job configuration (see the sweep).
     public var id: String
     public var tool: ToolInfo
@@ -22,7 +26,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var status: String
     public var divergence: Divergence?
     /// Metrics by method name: "baseline", "baseline+thresholding", "ROS", "ROS+thresholding",
-    /// "two-phase-ROS", "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted", ...
+    /// "two-phase-ROS", "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted", and
+    /// every other name of the method registry (`imbench methods`).
     public var results: [String: MetricSet]
     /// Learning curves by phase name ("phase1", "phase2").
     public var curves: [String: [CurvePoint]]
@@ -166,7 +171,9 @@ public struct JobConfig: Codable, Sendable, Equatable {
     public var profile: ProfileSpec
     /// How minority classes are chosen: "random" (MNIST rule) or "lowest" (CIFAR rule).
     public var minorityRule: String
-    /// The sampler the network is trained with: "none", "ROS", "RUS", "class-weighted".
+    /// The training method of the job, by its registry name ("none" for the baseline, the
+    /// name it had before the method registry): "ROS", "RUS", "class-weighted", "focal",
+    /// "LDAM-DRW", "SMOTE", ... (`imbench methods` lists them).
     public var sampler: String
     /// Target ratio after partial resampling (nil = full balance).
     public var samplerRatio: Double?
@@ -191,6 +198,15 @@ public struct JobConfig: Codable, Sendable, Equatable {
     /// nil for the fine label and for single-label datasets, and then absent from the JSON,
     /// so existing ids are unchanged; recorded because it changes the task.
     public var label: String?
+    /// The training method's hyperparameters, every key it declares with the value used;
+    /// nil for methods without any, and then absent from the JSON (so the jobs of Buda's
+    /// methods and their ids are as before the method registry).
+    public var parameters: [String: ParameterValue]?
+    /// Methods evaluated on this job's network besides the job's own result, the
+    /// thresholding every job of its method stores, and two-phase training (`twoPhase`):
+    /// post-hoc evaluations ("logit-adjustment", "tau-norm") and extra phases ("cRT"), by
+    /// name, with their hyperparameters. nil (absent from the JSON) when there are none.
+    public var derivedMethods: [String: [String: ParameterValue]]?
     /// A user's own dataset (format, path, shape, splits); nil for built-in datasets, and
     /// then absent from the JSON, so existing ids are unchanged.
     public var data: DataSpec?
@@ -199,9 +215,12 @@ public struct JobConfig: Codable, Sendable, Equatable {
                 baseSeed: UInt64, maxPerClass: Int?, iterations: Int, batchSize: Int,
                 baseLearningRate: Double, learningRatePolicy: String, momentum: Double,
                 weightDecay: Double, threads: Int, preprocessing: String? = nil,
-                augmentation: String? = nil, label: String? = nil, data: DataSpec? = nil) {
+                augmentation: String? = nil, label: String? = nil, data: DataSpec? = nil,
+                parameters: [String: ParameterValue]? = nil,
+                derivedMethods: [String: [String: ParameterValue]]? = nil) {
         self.preprocessing = preprocessing; self.augmentation = augmentation; self.label = label
         self.data = data
+        self.parameters = parameters; self.derivedMethods = derivedMethods
         self.dataset = dataset; self.model = model; self.profile = profile
         self.minorityRule = minorityRule; self.sampler = sampler; self.samplerRatio = samplerRatio
         self.twoPhase = twoPhase; self.repetition = repetition; self.baseSeed = baseSeed
@@ -256,6 +275,11 @@ public struct Divergence: Codable, Sendable, Equatable {
 }
 
 /// Test-set metrics of one method.
+///
+/// Schema 1 records hold the first six fields only; schema 2 adds the optional ones below
+/// (absent from the JSON when nil, and nil when a schema-1 record is read). Ranking metrics
+/// (AUCs, average precision) come from the raw scores, decision metrics from the method's
+/// decisions (thresholded ones for `+thresholding`).
 public struct MetricSet: Codable, Sendable, Equatable {
     /// Mean over classes of the one-vs-rest ROC AUC (the paper's main metric).
     public var multiClassAUC: Double
@@ -265,11 +289,92 @@ public struct MetricSet: Codable, Sendable, Equatable {
     public var macroF1: Double
     /// confusion[true][predicted].
     public var confusion: [[Int]]
+    /// Multi-class Matthews correlation (scikit-learn's `matthews_corrcoef`). Schema 2.
+    public var matthewsCorrelation: Double?
+    /// Mean one-vs-rest average precision over the classes present (scikit-learn's
+    /// `average_precision_score`, macro). Schema 2.
+    public var macroAveragePrecision: Double?
+    public var perClassAveragePrecision: [Double?]?
+    /// Top-label expected calibration error, 15 equal-width bins. Schema 2.
+    public var expectedCalibrationError: Double?
+    /// Geometric mean of the per-class recalls (0 if one is 0). Schema 2.
+    public var geometricMeanRecall: Double?
+    /// Per-class precision and recall (0 where the ratio is 0/0). Schema 2.
+    public var precision: [Double]?
+    public var recall: [Double]?
+    /// Mean recall and AUC over the record's minority classes and over the others (nil when
+    /// there is no class on that side). Schema 2.
+    public var minorityRecall: Double?
+    public var majorityRecall: Double?
+    public var minorityAUC: Double?
+    public var majorityAUC: Double?
+    /// Stratified bootstrap intervals over the test set. Schema 2, when the job ran them.
+    public var bootstrap: BootstrapSummary?
+
     public init(multiClassAUC: Double, perClassAUC: [Double?], accuracy: Double,
                 balancedAccuracy: Double, macroF1: Double, confusion: [[Int]]) {
         self.multiClassAUC = multiClassAUC; self.perClassAUC = perClassAUC
         self.accuracy = accuracy; self.balancedAccuracy = balancedAccuracy
         self.macroF1 = macroF1; self.confusion = confusion
+    }
+}
+
+extension RunRecord {
+    /// The record as schema `version` writes it. For 1: without what schema 2 added (the
+    /// metrics beyond the confusion matrix, the bootstrap intervals, the "bootstrap" seed,
+    /// `timings.metricSeconds`), so that a record made today compares field for field with
+    /// one made before: `imbench reproduce` of a schema-1 record compares this view, and the
+    /// cross-CPU test checks that the engine's numbers are unchanged through it.
+    public func asSchema(_ version: Int) -> RunRecord {
+        guard version < 2 else { return self }
+        var r = self
+        r.schemaVersion = version
+        r.seeds["bootstrap"] = nil
+        r.timings.metricSeconds = nil
+        func schema1(_ m: MetricSet) -> MetricSet {
+            MetricSet(multiClassAUC: m.multiClassAUC, perClassAUC: m.perClassAUC, accuracy: m.accuracy,
+                      balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1, confusion: m.confusion)
+        }
+        r.results = results.mapValues(schema1)
+        r.validation = validation?.mapValues(schema1)
+        return r
+    }
+}
+
+/// Percentile intervals from a stratified bootstrap of the test set (resampling within
+/// each class), all from the same resamples.
+public struct BootstrapSummary: Codable, Sendable, Equatable {
+    /// Resamples drawn and the intervals' nominal coverage (0.95).
+    public var resamples: Int
+    public var confidence: Double
+    /// The record's seed key the resampling stream was made from ("bootstrap").
+    public var seed: String
+    /// nil when the AUC was undefined on every resample.
+    public var multiClassAUC: IntervalEstimate?
+    public var accuracy: IntervalEstimate
+    public var balancedAccuracy: IntervalEstimate
+    public var matthewsCorrelation: IntervalEstimate
+
+    public init(resamples: Int, confidence: Double, seed: String, multiClassAUC: IntervalEstimate?,
+                accuracy: IntervalEstimate, balancedAccuracy: IntervalEstimate,
+                matthewsCorrelation: IntervalEstimate) {
+        self.resamples = resamples; self.confidence = confidence; self.seed = seed
+        self.multiClassAUC = multiClassAUC; self.accuracy = accuracy
+        self.balancedAccuracy = balancedAccuracy; self.matthewsCorrelation = matthewsCorrelation
+    }
+}
+
+/// One metric's bootstrap interval.
+public struct IntervalEstimate: Codable, Sendable, Equatable {
+    public var lower: Double
+    public var upper: Double
+    /// Standard deviation of the resampled values (the bootstrap standard error).
+    public var standardError: Double
+    /// Resamples on which the metric was defined.
+    public var definedResamples: Int
+    public init(lower: Double, upper: Double, standardError: Double, definedResamples: Int) {
+        self.lower = lower; self.upper = upper
+        self.standardError = standardError; self.definedResamples = definedResamples
     }
 }
 
@@ -296,10 +401,15 @@ public struct Timings: Codable, Sendable, Equatable {
     public var preprocessingSeconds: Double?
     /// Test-set inference for every evaluation of the job.
     public var evaluationSeconds: Double?
+    /// Computing every method's metrics from the test scores, bootstrap intervals included
+    /// (schema 2).
+    public var metricSeconds: Double?
     public init(wallSeconds: Double, trainSeconds: Double, imagesPerSecond: Double,
-                preprocessingSeconds: Double? = nil, evaluationSeconds: Double? = nil) {
+                preprocessingSeconds: Double? = nil, evaluationSeconds: Double? = nil,
+                metricSeconds: Double? = nil) {
         self.wallSeconds = wallSeconds; self.trainSeconds = trainSeconds
         self.imagesPerSecond = imagesPerSecond
         self.preprocessingSeconds = preprocessingSeconds; self.evaluationSeconds = evaluationSeconds
+        self.metricSeconds = metricSeconds
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ImbalanceRecords
+import ImbalanceTraining
 
 /// The settings that must agree for runs to be averaged together: everything in a job's
 /// configuration except the imbalance profile, the sampler (and its ratio and two-phase
@@ -76,9 +77,13 @@ enum ProfileOrder {
 
 /// One repetition: the runs of all methods with the same base seed and repetition index
 /// share their data draws and initial weights.
-struct RunKey: Hashable {
+struct RunKey: Hashable, Comparable {
     var baseSeed: UInt64
     var repetition: Int
+
+    static func < (a: RunKey, b: RunKey) -> Bool {
+        a.baseSeed != b.baseSeed ? a.baseSeed < b.baseSeed : a.repetition < b.repetition
+    }
 }
 
 /// A table cell before the method is chosen: one setting, one profile, one sampler ratio
@@ -124,6 +129,13 @@ struct MethodCell {
     /// Repetitions of this cell and method whose run diverged and that no finished record
     /// covers.
     var divergedRuns: Int
+    /// Every metric of each finished repetition, for paired tests and the other metrics.
+    var runs: [RunKey: MetricView] = [:]
+
+    /// Mean and std over repetitions of any metric (`nil` values left out).
+    func stat(_ value: (MetricView) -> Double?) -> Stat {
+        Stat(runs.values.compactMap(value))
+    }
 }
 
 /// Records sorted, deduplicated and grouped into cells.
@@ -141,6 +153,11 @@ struct Aggregate {
     /// cell and repetition (e.g. the ROS result of a ROS job with and one without two-phase).
     var duplicates: Int
     var runKeysByGroup: [GroupKey: Set<RunKey>]
+    /// Phase-1 learning curves by cell, trained method and repetition.
+    var curves: [CellKey: [String: [RunKey: [CurvePoint]]]]
+    /// The distinct minority-class sets of each cell's finished runs (one set when the
+    /// rule picks the same classes every repetition, as CIFAR's "lowest").
+    var minorityClassSets: [CellKey: Set<[Int]>]
 
     init(_ input: [RunRecord]) {
         var encodedCache: [Int: String] = [:]
@@ -197,21 +214,35 @@ struct Aggregate {
 
         // Finished results, first record (by id) per cell, method and repetition.
         var values: [CellKey: [String: [RunKey: MetricSet]]] = [:]
+        var views: [CellKey: [String: [RunKey: MetricView]]] = [:]
+        var curveRuns: [CellKey: [String: [RunKey: [CurvePoint]]]] = [:]
+        var minoritySets: [CellKey: Set<[Int]>] = [:]
         var dup = 0
         for r in finished {
             let key = CellKey(group: GroupKey(r.config), profile: r.config.profile, ratio: r.config.samplerRatio)
             let run = RunKey(baseSeed: r.config.baseSeed, repetition: r.config.repetition)
+            minoritySets[key, default: []].insert(r.data.minorityClasses.sorted())
             for method in r.results.keys.sorted() {
                 if values[key]?[method]?[run] != nil { dup += 1; continue }
                 values[key, default: [:]][method, default: [:]][run] = r.results[method]!
+                views[key, default: [:]][method, default: [:]][run] =
+                    MetricView(r.results[method]!, minorityClasses: r.data.minorityClasses)
+            }
+            // Phase-1 curves belong to the trained method (its thresholded variant shares them).
+            let trained = r.config.sampler == "none" ? "baseline" : r.config.sampler
+            if let c = r.curves["phase1"], !c.isEmpty, curveRuns[key]?[trained]?[run] == nil {
+                curveRuns[key, default: [:]][trained, default: [:]][run] = c
             }
         }
+        curves = curveRuns
+        minorityClassSets = minoritySets
         duplicates = dup
         var divergedKeys: [CellKey: [String: Set<RunKey>]] = [:]
         for r in unfinished {
             let key = CellKey(group: GroupKey(r.config), profile: r.config.profile, ratio: r.config.samplerRatio)
             let run = RunKey(baseSeed: r.config.baseSeed, repetition: r.config.repetition)
-            for method in Methods.expected(sampler: r.config.sampler, twoPhase: r.config.twoPhase)
+            for method in Methods.expected(sampler: r.config.sampler, twoPhase: r.config.twoPhase,
+                                           derived: (r.config.derivedMethods ?? [:]).keys.sorted())
                 + r.results.keys.sorted() {
                 divergedKeys[key, default: [:]][method, default: []].insert(run)
             }
@@ -226,7 +257,8 @@ struct Aggregate {
                 let uncovered = (div[method] ?? []).subtracting(runs.keys)
                 out[method] = MethodCell(auc: Stat(runs.values.map(\.multiClassAUC)),
                                          accuracy: Stat(runs.values.map(\.accuracy)),
-                                         divergedRuns: uncovered.count)
+                                         divergedRuns: uncovered.count,
+                                         runs: views[key]?[method] ?? [:])
             }
             cells[key] = out
         }
@@ -251,32 +283,26 @@ struct Aggregate {
     }
 }
 
-/// Method names, their display order and labels.
+/// Method names, their display order, labels and families: the method registry's
+/// (`MethodRegistry` of ImbalanceTraining), so a new method is shown in its place without
+/// touching the report.
 public enum Methods {
-    /// The display order; names not listed come after, sorted.
-    public static let order = [
-        "baseline", "baseline+thresholding", "ROS", "ROS+thresholding", "two-phase-ROS",
-        "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted",
-    ]
+    /// The display order; names not in the registry come after, sorted.
+    public static var order: [String] { MethodRegistry.names }
 
-    /// Display labels; names not listed are shown as they are.
-    public static let labels: [String: String] = [
-        "baseline": "Baseline",
-        "baseline+thresholding": "Thresholding",
-        "ROS": "ROS",
-        "ROS+thresholding": "ROS + thr.",
-        "two-phase-ROS": "Two-phase ROS",
-        "RUS": "RUS",
-        "RUS+thresholding": "RUS + thr.",
-        "two-phase-RUS": "Two-phase RUS",
-        "class-weighted": "Class-weighted",
-    ]
+    /// Buda et al.'s methods and class weighting: the legend always explains them (they are
+    /// what the paper's findings are about); other methods when records hold them.
+    public static var budaOrder: [String] { MethodRegistry.all.filter(\.inBuda2018).map(\.name) }
 
-    public static func label(_ method: String) -> String { labels[method] ?? method }
+    /// Display labels; names not in the registry are shown as they are.
+    public static func label(_ method: String) -> String { MethodRegistry.named(method)?.label ?? method }
+
+    public static func family(_ method: String) -> MethodFamily? { MethodRegistry.named(method)?.family }
 
     /// Sorts method names into the display order.
     public static func sorted<S: Sequence>(_ methods: S) -> [String] where S.Element == String {
-        Array(Set(methods)).sorted { a, b in
+        let order = self.order
+        return Array(Set(methods)).sorted { a, b in
             let ia = order.firstIndex(of: a) ?? order.count
             let ib = order.firstIndex(of: b) ?? order.count
             return ia != ib ? ia < ib : a < b
@@ -286,21 +312,70 @@ public enum Methods {
     /// Position in the display order (unknown names after, in the order given by `sorted`);
     /// used to give a method the same colour in every chart.
     static func styleIndex(_ method: String) -> Int {
+        let order = self.order
         if let i = order.firstIndex(of: method) { return i }
         var h = 0
         for b in method.utf8 { h = (h &* 31 &+ Int(b)) & 0xFFFF }
         return order.count + h % 7
     }
 
-    static func isThresholding(_ method: String) -> Bool { method.hasSuffix("+thresholding") }
+    /// True for methods that change decisions only (thresholding, post-hoc logit
+    /// adjustment): their AUCs are their base's, so AUC tables leave them out. Names the
+    /// registry does not know count as thresholding when they end in "+thresholding".
+    static func isThresholding(_ method: String) -> Bool {
+        MethodRegistry.named(method)?.decidesOnly ?? method.hasSuffix("+thresholding")
+    }
+
+    /// Buda et al.'s thresholding methods and their bases, in display order (the paper's
+    /// Fig. 6: accuracy with and without thresholding).
+    static var thresholdingComparison: [String] {
+        MethodRegistry.all.filter { m in
+            m.inBuda2018 && (m.recording == .always
+                || MethodRegistry.derived(from: m.name).contains { $0.recording == .always })
+        }.map(\.name)
+    }
 
     /// The method names a job with this sampler stores (used to place diverged runs).
-    static func expected(sampler: String, twoPhase: Bool) -> [String] {
-        switch sampler {
-        case "none": return ["baseline", "baseline+thresholding"]
-        case "ROS", "RUS":
-            return [sampler, sampler + "+thresholding"] + (twoPhase ? ["two-phase-" + sampler] : [])
-        default: return [sampler]
+    static func expected(sampler: String, twoPhase: Bool, derived: [String] = []) -> [String] {
+        MethodRegistry.resultNames(sampler: sampler, twoPhase: twoPhase, derived: derived)
+    }
+}
+
+/// A paired comparison the report tests in every cell: `method` minus `reference` on
+/// `metric`, paired by repetition.
+struct Comparison: Hashable {
+    var method: String
+    var reference: String
+    var metric: Metric
+
+    var title: String { "\(Methods.label(method)) − \(Methods.label(reference)), \(metric.name)" }
+}
+
+extension Methods {
+    /// The comparisons of the paired-tests section, among the methods present: every
+    /// trained method and two-phase variant against the baseline, ROS against RUS, each
+    /// two-phase variant against its sampler (AUC), and each thresholded variant against
+    /// its method (accuracy, which thresholding changes and AUC cannot). Kept in one list
+    /// so that a method registry can supply it.
+    static func comparisons(present: Set<String>) -> [Comparison] {
+        var out: [Comparison] = []
+        let trained = sorted(present).filter { !isThresholding($0) }
+        if present.contains("baseline") {
+            for m in trained where m != "baseline" { out.append(Comparison(method: m, reference: "baseline", metric: .auc)) }
         }
+        if present.contains("ROS") && present.contains("RUS") {
+            out.append(Comparison(method: "ROS", reference: "RUS", metric: .auc))
+        }
+        // Phases against the network they continue (the baseline's are compared above).
+        for m in sorted(present) {
+            guard let d = MethodRegistry.named(m), case .phase(let base, _) = d.role, base != "baseline",
+                  present.contains(base) else { continue }
+            out.append(Comparison(method: m, reference: base, metric: .auc))
+        }
+        for m in sorted(present) where isThresholding(m) {
+            let plain = MethodRegistry.named(m)?.trainingMethod ?? String(m.dropLast("+thresholding".count))
+            if present.contains(plain) { out.append(Comparison(method: m, reference: plain, metric: .accuracy)) }
+        }
+        return out
     }
 }

@@ -13,6 +13,20 @@ enum Fmt {
         return s
     }
 
+    /// A p-value with 3 significant digits ("0.0312", "0.438", "2.31e-05", "1").
+    static func p(_ x: Double) -> String {
+        if x.isNaN { return "NaN" }
+        return String(format: "%.3g", x)
+    }
+
+    /// A difference with its sign: "+0.00021", "−0.00100" (a minus sign, not a hyphen),
+    /// "0.00000" for a value that rounds to zero.
+    static func signed(_ x: Double, _ decimals: Int) -> String {
+        let s = fixed(abs(x), decimals)
+        if s.allSatisfy({ $0 == "0" || $0 == "." }) { return s }
+        return (x < 0 ? "\u{2212}" : "+") + s
+    }
+
     /// Coordinates in the SVG: two decimals.
     static func coord(_ x: Double) -> String { fixed(x, 2) }
 

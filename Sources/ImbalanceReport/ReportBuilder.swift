@@ -1,36 +1,65 @@
 import Foundation
 @_exported import ImbalanceRecords
+import ImbalanceTraining
 
-/// A generated report: the markdown text and the SVG charts it references.
+/// A generated report: the markdown text, the SVG charts it references and its table of
+/// every (record, method) as CSV.
 public struct Report: Sendable {
     public var markdown: String
     /// File names (no directory) and contents, in the order the markdown references them.
     public var charts: [(fileName: String, svg: String)]
-    public init(markdown: String, charts: [(fileName: String, svg: String)]) {
-        self.markdown = markdown; self.charts = charts
+    /// `TidyExport` CSV of the records the report was built from (the file the markdown
+    /// links when `ReportOptions.csvFileName` is set).
+    public var csv: String
+    public init(markdown: String, charts: [(fileName: String, svg: String)], csv: String = "") {
+        self.markdown = markdown; self.charts = charts; self.csv = csv
     }
 }
 
-/// Builds the study's report (markdown tables, SVG charts and computed findings) from run
-/// records alone. The output is a pure function of the set of records: input order,
-/// timings, absolute paths and the host never reach it.
-public enum ReportBuilder {
-    /// Finding (i): ROS is "tied" with the best other method within this much mean AUC.
-    public static var tieTolerance: Double { Findings.tieTolerance }
+/// Choices that change what a report shows (each one is part of the regenerate command).
+public struct ReportOptions: Sendable, Equatable {
+    /// How AUC charts draw their y axis.
+    public enum AUCAxis: String, CaseIterable, Sendable {
+        /// A log scale of 1 − AUC where every mean of a figure is above chance (0.5) and
+        /// their distances to 1 span a factor of 10 or more (methods crowding near 1.0 beside
+        /// others far from it); else linear.
+        case auto
+        /// Linear, fitted to the data, never past 1.
+        case linear
+        /// Always the log scale of 1 − AUC.
+        case error
+    }
 
+    public var aucAxis: AUCAxis
+    /// The CSV's file name relative to the markdown (e.g. "NAME.csv"), linked from the Runs
+    /// section; nil links none.
+    public var csvFileName: String?
+
+    public init(aucAxis: AUCAxis = .auto, csvFileName: String? = nil) {
+        self.aucAxis = aucAxis; self.csvFileName = csvFileName
+    }
+}
+
+/// Builds the study's report (markdown tables, SVG charts, paired tests, rankings and
+/// computed findings) from run records alone. The output is a pure function of the set of
+/// records and the options: input order, timings, absolute paths and the host never reach it.
+public enum ReportBuilder {
     /// Builds the report. `chartDirectoryName` is the directory, relative to the markdown
     /// file, the charts are written to (e.g. "NAME-charts"); the markdown links to
     /// `chartDirectoryName/<fileName>`. `command` is printed as the way to regenerate it.
     /// `unusable` lists the files that were read but could not be used, with the reason;
     /// the report names each (paths as given, so keep them relative).
     public static func build(records: [RunRecord], title: String, command: String,
-                             chartDirectoryName: String, unusable: [UnusableFile] = []) -> Report {
+                             chartDirectoryName: String, unusable: [UnusableFile] = [],
+                             options: ReportOptions = .init()) -> Report {
         let search = BaseRateSearch.apply(records)
-        var w = Writer(agg: Aggregate(search.records), chartDirectory: chartDirectoryName)
+        var w = Writer(agg: Aggregate(search.records), chartDirectory: chartDirectoryName, options: options)
         w.searchSection = BaseRateSearch.markdown(search.choices)
         w.allRecordCount = records.count
         w.unusable = unusable
-        return w.build(title: title, command: command)
+        var report = w.build(title: title, command: command)
+        report.csv = TidyExport.render(records, format: .csv)
+        return report
     }
 
     /// Reads the records of several directories (each a sweep's results directory, whose
@@ -128,10 +157,12 @@ public struct UnusableFile: Sendable, Equatable {
     public init(file: String, reason: String) { self.file = file; self.reason = reason }
 }
 
-/// Writes the report section by section.
+/// Writes the report section by section (figures, statistics and findings are extensions
+/// in their own files).
 struct Writer {
     let agg: Aggregate
     let chartDirectory: String
+    let options: ReportOptions
     var md = ""
     var charts: [(fileName: String, svg: String)] = []
     var usedNames = Set<String>()
@@ -143,9 +174,10 @@ struct Writer {
     var allRecordCount = 0
     var unusable: [UnusableFile] = []
 
-    init(agg: Aggregate, chartDirectory: String) {
+    init(agg: Aggregate, chartDirectory: String, options: ReportOptions = .init()) {
         self.agg = agg
         self.chartDirectory = chartDirectory
+        self.options = options
         thresholdCheck = ThresholdCheck(agg.records)
     }
 
@@ -158,6 +190,7 @@ struct Writer {
         md += Findings(agg: agg).markdown(thresholdCheck: thresholdCheck)
         legendSection()
         for g in agg.groups { groupSection(g) }
+        md += LongTailSection(agg: agg).markdown()
         divergedSection()
         unusableSection()
         return Report(markdown: md, charts: charts)
@@ -199,6 +232,19 @@ struct Writer {
         if !unusable.isEmpty {
             md += "- **Files not used: \(unusable.count)** (unreadable, not run records, or repeats; see Files not used)\n"
         }
+        let withIntervals = agg.records.filter { $0.results.values.contains { $0.bootstrap != nil } }.count
+        let schema1 = agg.records.filter { $0.schemaVersion < 2 }.count
+        if schema1 > 0 {
+            md += "- \(schema1) record(s) of schema 1: MCC, G-mean, precision, recall and their minority/majority means are "
+            md += "derived from their confusion matrices and minority classes; average precision, calibration error and "
+            md += "bootstrap intervals need the test scores and are not available for them.\n"
+        }
+        if withIntervals > 0 {
+            md += "- Test-set bootstrap intervals (stratified by class) in \(withIntervals) of \(agg.records.count) records.\n"
+        }
+        if let csv = options.csvFileName {
+            md += "- Every (record, method) as one table row: [\(Fmt.inline(csv))](\(csv)) (`imbench export`, columns in docs/export.md).\n"
+        }
         md += "- Training times are left out so that the report is byte-identical when the records are regenerated.\n\n"
         guard !agg.groups.isEmpty else { md += "No records.\n\n"; return }
         md += "| Setting | Dataset | Model | Classes | Iterations | Batch | Base LR (policy) | Momentum | Weight decay "
@@ -236,9 +282,26 @@ struct Writer {
         md += "- †: at least one run of this cell diverged; it is not averaged in (see Diverged runs).\n"
         md += "- ‡: at least one finished run had an undefined (non-finite) value, left out of the mean.\n"
         md += "- An empty cell has no record; `– (n=0)` has only diverged runs.\n"
-        md += "- Charts: mean per column, error bars ± 1 std; x values are categories, evenly spaced.\n\n"
+        md += "- Figures: mean per point, error bars ± 1 std over repetitions; points of different methods at one x are "
+        md += "offset sideways so that their bars stay apart; ρ axes are logarithmic. Where every mean AUC of a figure is "
+        md += "above 0.5 and their distances to 1 span a factor of ten or more, the AUC axis is a log scale of 1 − AUC "
+        md += "(ticks still read as AUC, best at the top); the figure's subtitle says which.\n"
+        md += "- Paired comparisons: runs of one cell and one repetition share their data draws and initial weights, so "
+        md += "methods are compared by the differences within repetitions. Each table is one family: its p-values are "
+        md += "Holm-adjusted within it. **Bold** Holm values are below 0.05. Significance in the findings uses the "
+        md += "two-sided Wilcoxon signed-rank test (exact for small n, zero differences dropped, as SciPy's default); "
+        md += "the paired t-test is shown beside it. The smallest exact Wilcoxon p is 2 / 2^n, so with Holm over m "
+        md += "rows no row can reach 0.05 unless m · 2^(1−n) < 0.05: such families say *too few repetitions to test*.\n"
+        md += "- The repetitions are the sample: the tests ask whether a difference persists over new draws of the "
+        md += "training data and initialisation on this test set; the bootstrap intervals of the Imbalance metrics "
+        md += "tables measure the test set's own sampling noise.\n\n"
         md += "| Method name in records | Label |\n|---|---|\n"
-        for m in Methods.order { md += "| `\(m)` | \(Methods.label(m)) |\n" }
+        // Buda's methods always (the paper's findings are about them); any other method
+        // of the registry when the records hold it.
+        let present = Set(agg.records.flatMap { $0.results.keys })
+        for m in Methods.order where Methods.budaOrder.contains(m) || present.contains(m) {
+            md += "| `\(m)` | \(Methods.label(m)) |\n"
+        }
         md += "\nOther method names are shown unchanged, after these, in alphabetical order.\n\n"
     }
 
@@ -246,106 +309,17 @@ struct Writer {
 
     mutating func groupSection(_ g: GroupKey) {
         currentGroup = g
-        let label = agg.groupLabel[g]!
-        md += "## \(Fmt.inline(label))\n\n"
+        md += "## \(Fmt.inline(agg.groupLabel[g]!))\n\n"
         md += "Settings: \(Fmt.inline(g.settingsText)).\n\n"
-        let steps = agg.profiles(g, kind: "step")
-        let n = agg.classCount[g]
-
-        // (a) Fixed rho, columns mu.
-        let rhos = Set(steps.map(\.rho)).sorted()
-        if !rhos.isEmpty {
-            md += "### Step imbalance: AUC vs fraction of minority classes μ, at fixed ρ (paper Fig. 3)\n\n"
-            for rho in rhos {
-                let ps = steps.filter { $0.rho == rho }
-                let cols = ps.map { p -> TableColumn in
-                    let mu = p.mu ?? .nan
-                    var h = "μ = \(Fmt.number(mu))"
-                    if let n, mu.isFinite { h += " (\(Int((mu * Double(n)).rounded())) min.)" }
-                    return TableColumn(header: h, chartLabel: Fmt.number(mu), metric: .auc)
-                }
-                let title = "\(label): step, ρ = \(Fmt.number(rho)), AUC vs μ"
-                emit(heading: "#### ρ = \(Fmt.number(rho))", table: aucTable(g, ps, cols), title: title,
-                     xTitle: "μ (fraction of minority classes)", slug: "step-rho-\(Fmt.number(rho))", thresholdingNote: true)
-            }
-        }
-        // (b) Fixed mu, columns rho.
-        let mus = Set(steps.compactMap(\.mu)).sorted()
-        if !mus.isEmpty {
-            md += "### Step imbalance: AUC vs imbalance ratio ρ, at fixed μ (paper Fig. 4)\n\n"
-            for mu in mus {
-                let ps = steps.filter { $0.mu == mu }
-                let cols = ps.map { TableColumn(header: "ρ = \(Fmt.number($0.rho))", chartLabel: Fmt.number($0.rho), metric: .auc) }
-                var heading = "#### μ = \(Fmt.number(mu))"
-                if let n { heading += " (\(Int((mu * Double(n)).rounded())) of \(n) classes minority)" }
-                emit(heading: heading, table: aucTable(g, ps, cols), title: "\(label): step, μ = \(Fmt.number(mu)), AUC vs ρ",
-                     xTitle: "ρ (imbalance ratio)", slug: "step-mu-\(Fmt.number(mu))", thresholdingNote: true)
-            }
-        }
-        // (c) Linear, exponential and any other kind: columns rho.
-        let kinds = Set(agg.cells.keys.filter { $0.group == g && $0.ratio == nil }.map(\.profile.kind))
-            .subtracting(["step", "balanced"])
-            .sorted { lexLess(cmp(ProfileOrder.kindRank($0), ProfileOrder.kindRank($1)), cmp($0, $1)) }
-        for kind in kinds {
-            let ps = agg.profiles(g, kind: kind)
-            let cols = ps.map { p -> TableColumn in
-                var h = "ρ = \(Fmt.number(p.rho))"
-                if let mu = p.mu { h += ", μ = \(Fmt.number(mu))" }
-                return TableColumn(header: h, chartLabel: Fmt.number(p.rho), metric: .auc)
-            }
-            let name = kind.prefix(1).uppercased() + kind.dropFirst()
-            let fig = kind == "linear" ? " (paper Fig. 5)" : ""
-            emit(heading: "### \(Fmt.inline(name)) imbalance: AUC vs ρ\(fig)", table: aucTable(g, ps, cols),
-                 title: "\(label): \(kind) imbalance, AUC vs ρ", xTitle: "ρ (imbalance ratio)", slug: kind, thresholdingNote: true)
-        }
-        // (d) Accuracy with and without thresholding.
-        let accMethods = ["baseline", "baseline+thresholding", "ROS", "ROS+thresholding", "RUS", "RUS+thresholding"]
-        let accRhos = rhos.filter { rho in
-            steps.contains { $0.rho == rho && !Set(agg.cell(g, $0).keys).isDisjoint(with: accMethods) }
-        }
-        if !accRhos.isEmpty {
-            md += "### Step imbalance: accuracy with and without thresholding (paper Fig. 6)\n\n"
-            md += "Cells are overall test accuracy (not AUC), mean ± std (n).\n\n"
-            for rho in accRhos {
-                let ps = steps.filter { $0.rho == rho }
-                let cols = ps.map { p -> TableColumn in
-                    let mu = p.mu ?? .nan
-                    var h = "μ = \(Fmt.number(mu))"
-                    if let n, mu.isFinite { h += " (\(Int((mu * Double(n)).rounded())) min.)" }
-                    return TableColumn(header: h, chartLabel: Fmt.number(mu), metric: .accuracy)
-                }
-                let present = accMethods.filter { m in ps.contains { agg.cell(g, $0)[m] != nil } }
-                let rows = present.map { m in
-                    TableRow(method: m, label: Methods.label(m), cells: ps.map { agg.cell(g, $0)[m] })
-                }
-                emit(heading: "#### ρ = \(Fmt.number(rho))", table: Table(columns: cols, rows: rows), title: nil,
-                     xTitle: "", slug: "", thresholdingNote: false)
-            }
-        }
-        // (e) Partial resampling.
-        let partialProfiles = Set(agg.cells.keys.filter { $0.group == g && $0.ratio != nil }.map(\.profile))
-            .sorted(by: ProfileOrder.ordered)
-        if !partialProfiles.isEmpty {
-            md += "### Partial resampling to a reduced ratio ρ′ (paper Fig. 7)\n\n"
-            md += "Columns: the ratio max/min after resampling, from the least to the most resampling; ρ′ = 1 "
-            md += "(full balance) comes from the regular ROS/RUS runs of the same profile unless partial runs with "
-            md += "ratio 1 exist. The baseline row repeats the baseline of the profile (no resampling) as a reference.\n\n"
-            for p in partialProfiles { partialTable(g, p) }
-        }
-        // Balanced reference.
-        let balanced = agg.profiles(g, kind: "balanced")
-        for p in balanced {
-            let c = agg.cell(g, p)
-            let rows = Methods.sorted(c.keys).map { m in
-                TableRow(method: m, label: Methods.label(m), cells: [c[m], c[m]])
-            }
-            let extra = p.rho != 1 ? " (ρ = \(Fmt.number(p.rho)))" : ""
-            emit(heading: "### Balanced reference runs\(extra)",
-                 table: Table(columns: [TableColumn(header: "AUC", chartLabel: "", metric: .auc),
-                                        TableColumn(header: "Accuracy", chartLabel: "", metric: .accuracy)],
-                              rows: rows),
-                 title: nil, xTitle: "", slug: "", thresholdingNote: false)
-        }
+        aucSections(g)
+        accuracySection(g)
+        partialSection(g)
+        curvesSection(g)
+        pairedSection(g)
+        rankingSection(g)
+        metricsSection(g)
+        perClassSection(g)
+        balancedSection(g)
     }
 
     /// Methods of the cells as rows (thresholding variants left out), cells as columns.
@@ -355,36 +329,8 @@ struct Writer {
         return Table(columns: cols, rows: rows)
     }
 
-    mutating func partialTable(_ g: GroupKey, _ p: ProfileSpec) {
-        let label = agg.groupLabel[g]!
-        let partialKeys = agg.cells.keys.filter { $0.group == g && $0.ratio != nil && $0.profile == p }
-        let regular = agg.cell(g, p)
-        var ratios = Set(partialKeys.compactMap(\.ratio))
-        let samplerNames = Set(partialKeys.flatMap { agg.cells[$0]!.keys })
-            .filter { !Methods.isThresholding($0) && !$0.hasPrefix("two-phase-") }
-        let samplers = Methods.sorted(samplerNames)
-        if samplers.contains(where: { regular[$0] != nil }) { ratios.insert(1) }
-        let sortedRatios = ratios.sorted(by: >)
-        let cols = sortedRatios.map { r in
-            TableColumn(header: "ρ′ = \(Fmt.number(r))" + (r == 1 ? " (full)" : ""), chartLabel: Fmt.number(r), metric: .auc)
-        }
-        var rows = samplers.map { s in
-            TableRow(method: s, label: Methods.label(s), cells: sortedRatios.map { r in
-                if let c = agg.cell(g, p, ratio: r)[s] { return c }
-                return r == 1 ? regular[s] : nil
-            })
-        }
-        if let b = regular["baseline"] {
-            rows.append(TableRow(method: "baseline", label: "Baseline (reference)", cells: sortedRatios.map { _ in b }))
-        }
-        emit(heading: "#### \(Fmt.inline(ProfileOrder.text(p)))", table: Table(firstHeader: "Sampler", columns: cols, rows: rows),
-             title: "\(label): partial resampling, \(ProfileOrder.text(p))", xTitle: "ρ′ (ratio after resampling)",
-             slug: "partial-\(p.kind)-rho-\(Fmt.number(p.rho))" + (p.mu.map { "-mu-\(Fmt.number($0))" } ?? ""),
-             thresholdingNote: false)
-    }
-
-    /// Writes a heading, the table, its notes and (when `title` is set) its chart.
-    mutating func emit(heading: String, table: Table, title: String?, xTitle: String, slug: String, thresholdingNote: Bool) {
+    /// Writes a heading, the table and its notes.
+    mutating func emitTable(heading: String, table: Table, thresholdingNote: Bool) {
         md += heading + "\n\n"
         let r = table.render()
         md += r.markdown + "\n"
@@ -405,20 +351,20 @@ struct Writer {
         if r.hasDiverged { notes.append("† diverged runs excluded; n counts finished runs only (see Diverged runs).") }
         if r.hasUndefined { notes.append("‡ undefined (non-finite) values left out of the mean.") }
         for n in notes { md += n + "\n\n" }
-        if let title {
-            var name = "\(currentGroup.flatMap { agg.groupSlug[$0] } ?? "x")-\(Fmt.slug(slug))"
-            var k = 2
-            while usedNames.contains(name + ".svg") { name = "\(name)-\(k)"; k += 1 }
-            let file = name + ".svg"
-            usedNames.insert(file)
-            let svg = LineChart.svg(title: title, xTitle: xTitle, yTitle: "Multi-class ROC AUC",
-                                    categories: table.columns.map(\.chartLabel), series: table.chartSeries())
-            charts.append((fileName: file, svg: svg))
-            let alt = title.filter { $0 != "[" && $0 != "]" && $0 != "\n" }
-            md += "![\(alt)](\(chartDirectory)/\(file))\n\n"
-        }
     }
 
+    /// Adds a chart file named after the group and `slug` and links it from the markdown.
+    mutating func addChart(slug: String, title: String, svg: String) {
+        var name = "\(currentGroup.flatMap { agg.groupSlug[$0] } ?? "x")-\(Fmt.slug(slug))"
+        let base = name
+        var k = 2
+        while usedNames.contains(name + ".svg") { name = "\(base)-\(k)"; k += 1 }
+        let file = name + ".svg"
+        usedNames.insert(file)
+        charts.append((fileName: file, svg: svg))
+        let alt = title.filter { $0 != "[" && $0 != "]" && $0 != "\n" }
+        md += "![\(alt)](\(chartDirectory)/\(file))\n\n"
+    }
 
     // MARK: Files not used
 

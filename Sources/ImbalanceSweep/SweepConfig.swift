@@ -35,6 +35,9 @@ public struct SweepConfig: Sendable, Equatable {
     public var data: DataSpec?
     public var model: String
     public var methods: [String]
+    /// Hyperparameters given in the config, by method (`{focal: {gamma: 1}}`); every other
+    /// hyperparameter takes its method's published default.
+    public var methodParameters: [String: [String: ParameterValue]] = [:]
     public var repetitions: Int
     public var iterations: Int
     public var batchSize: Int = 64
@@ -50,6 +53,10 @@ public struct SweepConfig: Sendable, Equatable {
     public var augmentation: String?
     public var curveEvery: Int = 0
     public var curveTestLimit: Int = 2_000
+    /// Stratified bootstrap resamples of the test set per evaluation (0 = no intervals).
+    public var bootstrapResamples: Int = 1_000
+    /// Keep each job's test-set scores in records/ID.scores beside its record.
+    public var saveScores = false
     public var balanced = false
     public var stepRhos: [Double] = []
     public var stepMus: [Double] = []
@@ -65,12 +72,10 @@ public struct SweepConfig: Sendable, Equatable {
         public var ratios: [Double]
     }
 
-    /// Method names a config may list (aliases in parentheses are accepted):
-    public static let methodNames = [
-        "baseline", "baseline+thresholding", "ROS", "ROS+thresholding", "two-phase-ROS",
-        "RUS", "RUS+thresholding", "two-phase-RUS", "class-weighted",
-    ]
-    static let methodAliases = ["thresholding": "baseline+thresholding"]
+    /// Method names a config may list: the method registry's (aliases such as
+    /// `thresholding` are accepted too).
+    public static var methodNames: [String] { MethodRegistry.names }
+    static var methodAliases: [String: String] { MethodRegistry.aliases }
 }
 
 /// Every problem found in a config, reported together, each with the file and line.
@@ -126,6 +131,9 @@ extension SweepConfig {
             config.userDataLine = (m.first { $0.key.string == "path" }?.value ?? valueNodes["dataset"])?.mark?.line
         }
 
+        if let m = valueNodes["methods"], values["methods"] != nil {
+            parseMethods(m, into: &config, fail: fail)
+        }
         if valueNodes["learningRate"] != nil && valueNodes["learningRates"] != nil {
             fail(valueNodes["learningRates"], "give either learningRate or learningRates, not both")
         }
@@ -162,6 +170,57 @@ extension SweepConfig {
         }
         if !problems.isEmpty { throw ConfigErrors(path: path, problems: problems) }
         return config
+    }
+
+    /// `methods:` is a list whose items are a method name or a one-key mapping from a name
+    /// to its hyperparameters: `[baseline, {focal: {gamma: 1}}, cRT]`.
+    private static func parseMethods(_ node: Node, into config: inout SweepConfig,
+                                     fail: (Node?, String) -> Void) {
+        let items: [Node] = node.sequence.map { Array($0) } ?? [node]
+        if items.isEmpty { fail(node, "'methods' is empty: give at least one method"); return }
+        for item in items {
+            var nameNode: Node? = item
+            var parameterNode: Node?
+            if let mapping = item.mapping {
+                guard mapping.count == 1, let first = mapping.first else {
+                    fail(item, "a method with hyperparameters is written {NAME: {KEY: VALUE, ...}}, one method per item")
+                    continue
+                }
+                nameNode = first.key
+                parameterNode = first.value
+            }
+            guard let raw = nameNode?.scalar?.string else {
+                fail(item, "methods must be names or {NAME: {KEY: VALUE}} items"); continue
+            }
+            let method: MethodDefinition
+            do { method = try MethodRegistry.lookup(raw) } catch { fail(nameNode, "\(error)"); continue }
+            if config.methods.contains(method.name) {
+                if parameterNode != nil { fail(item, "method '\(method.name)' is listed twice") }
+                continue
+            }
+            config.methods.append(method.name)
+            guard let parameterNode else { continue }
+            guard let pm = parameterNode.mapping else {
+                fail(parameterNode, "the hyperparameters of '\(method.name)' must be a mapping like {\(method.parameters.first?.key ?? "key"): value}")
+                continue
+            }
+            var given: [String: ParameterValue] = [:]
+            for (k, v) in pm {
+                let key = k.string ?? ""
+                guard let declared = method.parameter(key) else {
+                    let keys = method.parameters.map(\.key)
+                    fail(k, "method '\(method.name)' has no hyperparameter '\(key)'; "
+                         + (keys.isEmpty ? "it takes none" : "expected \(keys.joined(separator: ", "))"))
+                    continue
+                }
+                guard let text = v.scalar?.string else { fail(v, "'\(method.name).\(key)' must be a single value"); continue }
+                switch declared.parse(text) {
+                case .success(let value): given[key] = value
+                case .failure(let e): fail(v, "method '\(method.name)': \(e.description)")
+                }
+            }
+            config.methodParameters[method.name] = given
+        }
     }
 
     private static func profileNode(_ p: ImbalanceProfile, _ values: [String: Node]) -> Node? {

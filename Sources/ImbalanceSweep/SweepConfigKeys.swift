@@ -17,10 +17,17 @@ extension SweepConfig {
                   + "(docs/your-own-data.md)", store: storeDataset),
         ConfigKey("model", .choice(Models.known.sorted()), default: .value(.text("lenet5")),
                   "the network") { c, v in c.model = v.string! },
-        ConfigKey("methods", .list(.choice(methodNames, aliases: methodAliases)), default: .required,
-                  "methods to evaluate; one job trains one network per sampler, and the thresholding "
-                  + "variants and two-phase training (phase 2 fine-tunes the last layer on the "
-                  + "imbalanced set) reuse it", noun: "method") { c, v in c.methods = v.strings },
+        // Names with optional hyperparameters; `parse` checks each item against the method
+        // registry (with a line per problem), so the table only describes the key.
+        ConfigKey("methods", .custom(type: "list of methods",
+                                     values: methodNames.joined(separator: ", ")
+                                        + " (or " + methodAliases.keys.sorted().joined(separator: ", ") + "); "
+                                        + "an item may carry hyperparameters, {NAME: {KEY: VALUE}} (`imbench methods` lists them)",
+                                     check: { _, _ in .item(.list([])) }),
+                  default: .required,
+                  "methods to evaluate; one job trains one network per training recipe, and the "
+                  + "decision rules (thresholding, logit adjustment), tau-norm and second phases "
+                  + "(two-phase training, cRT) reuse it", noun: "method"),
         ConfigKey("repetitions", .integer(min: 1), default: .required,
                   "repetitions of every grid cell (each with its own seeds)") { c, v in c.repetitions = v.int! },
         ConfigKey("iterations", .integer(min: 1), default: .required,
@@ -61,6 +68,14 @@ extension SweepConfig {
                   "learning-curve period in iterations (0: no curves)") { c, v in c.curveEvery = v.int! },
         ConfigKey("curveTestLimit", .integer(min: 1), default: .value(.integer(2_000)),
                   "test images evaluated at each learning-curve point") { c, v in c.curveTestLimit = v.int! },
+        ConfigKey("bootstrapResamples", .integer(min: 0), default: .value(.integer(1_000)),
+                  "stratified bootstrap resamples of the test set for every metric's interval (0: none)") { c, v in
+            c.bootstrapResamples = v.int!
+        },
+        ConfigKey("saveScores", .boolean, default: .value(.boolean(false)),
+                  "also write each job's test-set softmax outputs to records/ID.scores (docs/scores-format.md)") { c, v in
+            c.saveScores = v.bool!
+        },
         ConfigKey("balanced", .boolean, default: .value(.boolean(false)),
                   "also train one reference network on the balanced base set") { c, v in c.balanced = v.bool! },
         ConfigKey("step", .mapping([
@@ -85,7 +100,7 @@ extension SweepConfig {
         ConfigKey("partial", .mapping([
             ConfigKey("rho", .list(.number(min: 1)), default: .required, "step imbalance ratios ρ"),
             ConfigKey("mu", .list(.number(min: 0, max: 1)), default: .required, "fractions μ of minority classes"),
-            ConfigKey("samplers", .list(.choice(["ROS", "RUS"])), default: .value(.list([.text("ROS"), .text("RUS")])),
+            ConfigKey("samplers", .list(.choice(ratioMethods)), default: .value(.list([.text("ROS"), .text("RUS")])),
                       "samplers resampled part of the way", noun: "sampler"),
             ConfigKey("ratios", .list(.number(min: 1)), default: .required, "ratios ρ′ (largest / smallest) after resampling"),
         ]), default: .absent("no partial resampling"),
@@ -94,6 +109,13 @@ extension SweepConfig {
                                     samplers: v["samplers"]!.strings, ratios: v["ratios"]!.numbers)
         },
     ]
+
+    /// Training methods that resample part of the way (`partial.samplers`).
+    static var ratioMethods: [String] {
+        MethodRegistry.all.filter {
+            if case .training(let r) = $0.role { return r.supportsRatio }; return false
+        }.map(\.name)
+    }
 
     /// "lenet5 X, allcnn Y, resnet10 Z" for a per-model default.
     static func modelDefaultsText(_ value: (ModelDefaults) -> String) -> String {

@@ -4,9 +4,10 @@ import ImbalanceTraining
 
 /// The jobs of a sweep, in a fixed order, and how they split into shards.
 ///
-/// One job trains one network from scratch; the methods that reuse it (thresholding, and
-/// the second phase of two-phase training) are evaluated inside it. So the baseline and
-/// thresholding share a job, ROS, ROS+thresholding and two-phase ROS share one, and so on.
+/// One job trains one network from scratch; the methods that reuse it (thresholding and the
+/// other post-hoc methods, the second phase of two-phase training, cRT) are evaluated inside
+/// it (`MethodRegistry.jobs`). So the baseline, thresholding and cRT share a job, ROS,
+/// ROS+thresholding and two-phase ROS share one, and so on.
 /// Repetitions are the outer loop, so an interrupted sweep has whole repetitions of the
 /// grid done rather than all repetitions of a few cells.
 public enum SweepPlan {
@@ -15,9 +16,11 @@ public enum SweepPlan {
                      "SweepConfig.resolveData(path:) must run before planning a sweep on user data")
         let defaults = ModelDefaults.forModel(config.model, iterations: config.iterations,
                                               batch: config.batchSize)
-        let m = Set(config.methods)
+        guard let methodJobs = try? MethodRegistry.jobs(for: config.methods, parameters: config.methodParameters) else {
+            preconditionFailure("the config's methods are invalid; SweepConfig.parse rejects such configs")
+        }
         func make(_ profile: ImbalanceProfile, sampler: String, ratio: Double?, twoPhase: Bool,
-                  rep: Int, rate: Double?) -> JobConfig {
+                  rep: Int, rate: Double?, methods: JobMethods? = nil) -> JobConfig {
             JobConfig(dataset: config.dataset, model: config.model,
                       profile: ProfileSpec(kind: profile.kindName, rho: profile.rho, mu: profile.mu),
                       minorityRule: config.minorityRule, sampler: sampler, samplerRatio: ratio,
@@ -28,7 +31,8 @@ public enum SweepPlan {
                       learningRatePolicy: defaults.policy.description,
                       momentum: defaults.momentum, weightDecay: defaults.weightDecay, threads: 1,
                       preprocessing: config.preprocessing ?? defaults.preprocessing,
-                      augmentation: config.augmentation ?? defaults.augmentation, data: config.data)
+                      augmentation: config.augmentation ?? defaults.augmentation, data: config.data,
+                      parameters: methods?.parameters, derivedMethods: methods?.derivedMethods)
         }
         let rates: [Double?] = config.learningRates.isEmpty ? [nil] : config.learningRates
         var jobs: [JobConfig] = []
@@ -40,16 +44,11 @@ public enum SweepPlan {
                     jobs.append(make(profile, sampler: "none", ratio: nil, twoPhase: false, rep: rep, rate: rate))
                     continue
                 }
-                if m.contains("baseline") || m.contains("baseline+thresholding") {
-                    jobs.append(make(profile, sampler: "none", ratio: nil, twoPhase: false, rep: rep, rate: rate))
-                }
-                for s in ["ROS", "RUS"] where m.contains(s) || m.contains(s + "+thresholding")
-                    || m.contains("two-phase-" + s) {
-                    jobs.append(make(profile, sampler: s, ratio: nil,
-                                     twoPhase: m.contains("two-phase-" + s), rep: rep, rate: rate))
-                }
-                if m.contains("class-weighted") {
-                    jobs.append(make(profile, sampler: "class-weighted", ratio: nil, twoPhase: false, rep: rep, rate: rate))
+                // One job per training method, in registry order (baseline, ROS, RUS, ...);
+                // the methods that reuse its network are evaluated inside it.
+                for jm in methodJobs {
+                    jobs.append(make(profile, sampler: jm.sampler, ratio: nil, twoPhase: jm.twoPhase,
+                                     rep: rep, rate: rate, methods: jm))
                 }
             }
             if let p = config.partial {

@@ -70,6 +70,7 @@ public enum JobWorker {
     /// Returns the process exit code.
     public static func run(specPath: String, recordPath: String, lockPath: String,
                            dataDirectory: String, curveEvery: Int, curveTestLimit: Int,
+                           bootstrapResamples: Int = 1_000, saveScores: Bool = false,
                            parentPID: Int32? = nil, dataCheck: DataCheck? = nil,
                            log: @escaping (String) -> Void) -> Int32 {
         _ = imbench_die_with_parent()
@@ -97,9 +98,9 @@ public enum JobWorker {
             }
             let splits = try loadSplits(for: config, directory: dataDirectory)
             var last = -1
-            var record = try Experiment.run(config, id: id, splits: splits,
-                                            curveInterval: curveEvery,
-                                            curveTestLimit: curveTestLimit) { p in
+            let output = try Experiment.runKeepingScores(
+                config, id: id, splits: splits, curveInterval: curveEvery, curveTestLimit: curveTestLimit,
+                bootstrap: .init(resamples: bootstrapResamples), keepScores: saveScores) { p in
                 let decile = p.training.iteration * 10 / max(1, p.training.iterations)
                 if decile != last {
                     last = decile
@@ -108,6 +109,7 @@ public enum JobWorker {
                                p.training.imagesPerSecond))
                 }
             }
+            var record = output.record
             record.provenance?.dataCheck = dataCheck
             do {
                 // A file at the record's path that is not a record of this job (damaged
@@ -120,6 +122,8 @@ public enum JobWorker {
                         log("the file at \(recordPath) was not a record of this job; moved to \(moved)")
                     }
                 }
+                // The scores first: a record on disk means its job (and sidecar) is complete.
+                if let scores = output.scores { try scores.write(to: ScoreFile.path(forRecord: recordPath)) }
                 try RecordIO.write(record, to: recordPath)
             } catch {
                 log("error: \(error)")
@@ -155,17 +159,21 @@ public final class SweepRunner {
         public var executable: String
         public var curveEvery: Int
         public var curveTestLimit: Int
+        public var bootstrapResamples: Int
+        public var saveScores: Bool
         public var interactive: Bool
         /// Count records of another engine version as finished instead of retraining.
         public var keepOtherEngines: Bool
         /// What the data files were checked to be; stored in every record.
         public var dataCheck: DataCheck?
         public init(parallelJobs: Int, threadsPerJob: Int, dataDirectory: String,
-                    executable: String, curveEvery: Int, curveTestLimit: Int, interactive: Bool,
+                    executable: String, curveEvery: Int, curveTestLimit: Int,
+                    bootstrapResamples: Int = 1_000, saveScores: Bool = false, interactive: Bool,
                     keepOtherEngines: Bool = false, dataCheck: DataCheck? = nil) {
             self.parallelJobs = parallelJobs; self.threadsPerJob = threadsPerJob
             self.dataDirectory = dataDirectory; self.executable = executable
             self.curveEvery = curveEvery; self.curveTestLimit = curveTestLimit
+            self.bootstrapResamples = bootstrapResamples; self.saveScores = saveScores
             self.interactive = interactive
             self.keepOtherEngines = keepOtherEngines; self.dataCheck = dataCheck
         }
@@ -274,7 +282,9 @@ public final class SweepRunner {
                                "--threads", String(options.threadsPerJob),
                                "--curve-every", String(options.curveEvery),
                                "--curve-test-limit", String(options.curveTestLimit),
-                               "--parent-pid", String(getpid())] + dataCheckArguments
+                               "--bootstrap-resamples", String(options.bootstrapResamples),
+                               "--parent-pid", String(getpid())] + (options.saveScores ? ["--save-scores"] : [])
+                               + dataCheckArguments
                 // Appended to, never truncated: a job's log keeps every attempt, and two
                 // sweeps on one directory cannot wipe each other's lines.
                 let logFD = open(layout.log(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

@@ -6,29 +6,35 @@ import ImbalancePreprocessing
 import ImbalanceRandom
 @_exported import ImbalanceRecords
 
-/// Runs one job of the study end to end: base set -> imbalance -> sampler -> training ->
-/// evaluation, plus the methods that reuse the trained network (thresholding, and the
-/// second phase of two-phase training), and returns its record.
+/// Runs one job of the study end to end: base set -> imbalance -> the training method's
+/// training set, batches and loss -> training -> evaluation, plus the methods that reuse
+/// the trained network (thresholding and the other post-hoc evaluations, two-phase training
+/// and cRT), and returns its record. What each method does is declared in its own file
+/// under Methods/ and found through `MethodRegistry`.
 ///
 /// Seeds: every stream is derived from (base seed, repetition) and a purpose label, never
 /// from the method. All methods of one repetition therefore see the same base set, the
 /// same imbalanced set and the same initial weights, which makes the comparison between
 /// methods paired (their difference is the method, not the draw).
 public enum Experiment {
-    /// The seeds a job uses, by purpose.
+    /// The seeds a job uses, by purpose. A phase beyond two-phase training (cRT) adds its
+    /// own streams, only to the jobs that run it.
     public static func seeds(for config: JobConfig) -> [String: UInt64] {
         let rep = RandomStream.mix(config.baseSeed, "repetition-\(config.repetition)")
         var seeds: [String: UInt64] = ["repetition": rep]
-        for purpose in ["subset", "imbalance", "sampler", "init", "order", "dropout",
-                        "order-phase2", "dropout-phase2"] {
-            seeds[purpose] = RandomStream.mix(rep, purpose)
-        }
+        let augments = config.augmentation.map { $0 != Augmentation.none.rawValue } ?? false
+        // "bootstrap" resamples the test set for the metrics' intervals (schema 2); it is
+        // derived like the others and touches no training stream.
+        var purposes = ["subset", "imbalance", "sampler", "init", "order", "dropout",
+                        "order-phase2", "dropout-phase2", "bootstrap"]
         // Only jobs that augment get (and record) augmentation streams.
-        if let a = config.augmentation, a != Augmentation.none.rawValue {
-            for purpose in ["augment", "augment-phase2"] {
-                seeds[purpose] = RandomStream.mix(rep, purpose)
-            }
+        if augments { purposes += ["augment", "augment-phase2"] }
+        for name in (config.derivedMethods ?? [:]).keys.sorted() {
+            guard let m = MethodRegistry.named(name), case .phase(_, let phase) = m.role else { continue }
+            purposes += [phase.orderPurpose, phase.dropoutPurpose] + (phase.initPurpose.map { [$0] } ?? [])
+            if augments { purposes.append(phase.augmentPurpose) }
         }
+        for purpose in purposes { seeds[purpose] = RandomStream.mix(rep, purpose) }
         return seeds
     }
 
@@ -44,8 +50,8 @@ public enum Experiment {
         guard MinorityRule(rawValue: config.minorityRule) != nil else {
             throw ExperimentError("unknown minority rule '\(config.minorityRule)' (expected random or lowest)")
         }
-        guard ["none", "ROS", "RUS", "class-weighted"].contains(config.sampler) else {
-            throw ExperimentError("unknown sampler '\(config.sampler)' (expected none, ROS, RUS or class-weighted)")
+        do { try MethodRegistry.validate(config) } catch let e as MethodError {
+            throw ExperimentError(e.description)
         }
         guard Models.known.contains(config.model) else {
             throw ExperimentError("unknown model '\(config.model)' (expected one of \(Models.known.sorted().joined(separator: ", ")))")
@@ -63,8 +69,11 @@ public enum Experiment {
         if let a = config.augmentation, Augmentation(rawValue: a) == nil {
             throw ExperimentError("unknown augmentation '\(a)' (expected one of \(Augmentation.names))")
         }
-        if let r = config.samplerRatio, !(r >= 1) {
-            throw ExperimentError("sampler ratio must be at least 1, got \(r)")
+        let training = MethodRegistry.training(recordedAs: config.sampler)!
+        if case .training(let recipe) = training.role,
+           recipe.classifier(context(training, config, counts: [])) == .cosine,
+           !["lenet5", "resnet10"].contains(config.model) {
+            throw ExperimentError("\(training.name): the cosine classifier replaces the last fully connected layer, and \(config.model) has none (its last layer is a convolution); set classifier: linear")
         }
     }
 
@@ -84,7 +93,7 @@ public enum Experiment {
 
     /// Method names under which a job's results are stored.
     public static func methodName(sampler: String) -> String {
-        sampler == "none" ? "baseline" : sampler
+        MethodRegistry.training(recordedAs: sampler)?.name ?? sampler
     }
 
     public struct Progress: Sendable {
@@ -92,22 +101,29 @@ public enum Experiment {
         public var training: TrainingProgress
     }
 
-    /// Runs `config` on already-loaded data and returns its record.
-    ///
-    /// - Parameter stopAfter: stop phase 1 after this many iterations (the schedule stays
-    ///   that of `config.iterations`) and return a record with status "stopped", its
-    ///   learning curves so far and no results: the prefix of the full job, for checking
-    ///   a long record's reproducibility cheaply (`imbench reproduce --iterations`).
-    public static func run(_ config: JobConfig, id: String, splits: DatasetSplits,
-                           curveInterval: Int = 0, curveTestLimit: Int = 2_000,
-                           stopAfter: Int? = nil,
-                           progress: ((Progress) -> Void)? = nil) throws -> RunRecord {
-        try validate(config)
-        let wallStart = DispatchTime.now().uptimeNanoseconds
-        let seeds = seeds(for: config)
-        let train = splits.trainImages, test = splits.testImages
-        let k = train.classCount
+    static func context(_ method: MethodDefinition, _ config: JobConfig, counts: [Int],
+                        parameters: [String: ParameterValue]? = nil, iterations: Int? = nil) -> MethodContext {
+        MethodContext(parameters: MethodParameters(parameters ?? config.parameters ?? [:]), classCounts: counts,
+                      iterations: iterations ?? config.iterations, model: config.model,
+                      samplerRatio: config.samplerRatio)
+    }
 
+
+    /// The data a job trains on: the imbalanced set (indices into the training split, and
+    /// its counts) and the training method's set (indices into `dataset`: the training split,
+    /// followed by the method's synthetic images when it makes any). Deterministic in the
+    /// job's seeds; `imbench resample` writes exactly this.
+    public struct PreparedData {
+        public var imbalanced: ImbalancedSet
+        public var trainingSet: TrainingSet
+        /// Labels of the training images and of the synthetic ones after them: indexed as
+        /// `trainingSet.indices`.
+        public var labels: [Int]
+    }
+
+    public static func prepareData(_ config: JobConfig, train: any LabelledImages) throws -> PreparedData {
+        let seeds = seeds(for: config)
+        let k = train.classCount
         var subsetRNG = RandomStream(seed: seeds["subset"]!)
         let base = BaseSet.capPerClass(train, maxPerClass: config.maxPerClass, rng: &subsetRNG)
         var imbalanceRNG = RandomStream(seed: seeds["imbalance"]!)
@@ -126,43 +142,90 @@ public enum Experiment {
                                             rule: MinorityRule(rawValue: config.minorityRule)!,
                                             rng: &imbalanceRNG)
         }
+        let training = MethodRegistry.training(recordedAs: config.sampler)!
+        guard case .training(let recipe) = training.role else { preconditionFailure("\(training.name) does not train") }
         var samplerRNG = RandomStream(seed: seeds["sampler"]!)
-        var trainIndices = imbalanced.indices
-        var weights: [Float]?
-        switch config.sampler {
-        case "ROS", "RUS":
-            let sampler: Sampler = config.sampler == "ROS" ? .randomOversampling : .randomUndersampling
-            trainIndices = try resample(imbalanced.indices, labels: train.labels, classCount: k,
-                                        sampler: sampler,
-                                        target: config.samplerRatio.map { .ratio($0) } ?? .balance,
-                                        rng: &samplerRNG)
-        case "class-weighted":
-            weights = classWeights(counts: imbalanced.classCounts)
-        default:
-            break
-        }
+        let set = try recipe.trainingSet?(context(training, config, counts: imbalanced.classCounts), train,
+                                          imbalanced.indices, &samplerRNG)
+            ?? TrainingSet(indices: imbalanced.indices)
+        return PreparedData(imbalanced: imbalanced, trainingSet: set, labels: train.labels + set.synthetic.labels)
+    }
+
+    /// What a job produces: its record and, when asked for, its test-set scores.
+    public struct Output: Sendable {
+        public var record: RunRecord
+        /// The softmax outputs behind the record's metrics (`keepScores`), for the
+        /// `ID.scores` sidecar.
+        public var scores: ScoreFile?
+    }
+
+    /// Runs `config` on already-loaded data and returns its record.
+    ///
+    /// - Parameters:
+    ///   - bootstrap: the test-set bootstrap of every evaluation (`resamples` = 0: none).
+    ///   - stopAfter: stop phase 1 after this many iterations (the schedule stays that of
+    ///     `config.iterations`) and return a record with status "stopped", its learning
+    ///     curves so far and no results: the prefix of the full job, for checking a long
+    ///     record's reproducibility cheaply (`imbench reproduce --iterations`).
+    public static func run(_ config: JobConfig, id: String, splits: DatasetSplits,
+                           curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                           bootstrap: MethodEvaluation.BootstrapSettings = .init(),
+                           stopAfter: Int? = nil,
+                           progress: ((Progress) -> Void)? = nil) throws -> RunRecord {
+        try runKeepingScores(config, id: id, splits: splits, curveInterval: curveInterval,
+                             curveTestLimit: curveTestLimit, bootstrap: bootstrap, keepScores: false,
+                             stopAfter: stopAfter, progress: progress).record
+    }
+
+    /// Runs `config` and returns its record and, with `keepScores`, the test-set scores.
+    /// `bootstrap.resamples` = 0 skips the intervals. Neither option touches training: the
+    /// record's metrics, curves and seeds are the same either way except for the intervals.
+    public static func runKeepingScores(_ config: JobConfig, id: String, splits: DatasetSplits,
+                                        curveInterval: Int = 0, curveTestLimit: Int = 2_000,
+                                        bootstrap: MethodEvaluation.BootstrapSettings = .init(),
+                                        keepScores: Bool, stopAfter: Int? = nil,
+                                        progress: ((Progress) -> Void)? = nil) throws -> Output {
+        try validate(config)
+        let wallStart = DispatchTime.now().uptimeNanoseconds
+        let seeds = seeds(for: config)
+        let train = splits.trainImages, test = splits.testImages
+        let k = train.classCount
+        let training = MethodRegistry.training(recordedAs: config.sampler)!
+        guard case .training(let recipe) = training.role else { preconditionFailure("\(training.name) does not train") }
+
+        let prepared = try prepareData(config, train: train)
+        let imbalanced = prepared.imbalanced
+        let trainIndices = prepared.trainingSet.indices, synthetic = prepared.trainingSet.synthetic
+        let trainingContext = context(training, config, counts: imbalanced.classCounts)
         var trainedCounts = [Int](repeating: 0, count: k)
-        for i in trainIndices { trainedCounts[train.labels[i]] += 1 }
+        for i in trainIndices { trainedCounts[prepared.labels[i]] += 1 }
+        // Synthetic images join the training set after its own images (in memory only:
+        // synthetic samplers refuse streamed data).
+        var data = splits
+        if synthetic.count > 0 { data.train = splits.train.appending(synthetic) }
 
         let shape = splits.inputShape
-        let network = try Models.make(config.model, classes: k, inputChannels: shape.channels,
+        var network = try Models.make(config.model, classes: k, inputChannels: shape.channels,
                                       inputHeight: shape.height, inputWidth: shape.width)
+        if recipe.classifier(trainingContext) == .cosine {
+            network = try withCosineClassifier(network, model: config.model)
+        }
         // Fitted preprocessing learns from the imbalanced set (each image once), never from
-        // the test set or from resampling's duplicates.
+        // the test set, from resampling's duplicates or from synthetic images.
         var preprocessingSeconds: Double?
         var evaluationSeconds = 0.0
         func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
         let preprocessing = Preprocessing(rawValue: config.preprocessing ?? "scale") ?? .scale
         let augmentation = Augmentation(rawValue: config.augmentation ?? "none") ?? .none
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let inputs = try makeInputs(splits, preprocessing: preprocessing, augmentation: augmentation,
-                                    fitIndices: imbalanced.indices)
+        let inputs = try makeInputs(data, preprocessing: preprocessing, augmentation: augmentation,
+                                    fitIndices: imbalanced.indices,
+                                    prepareIndices: synthetic.count > 0 ? imbalanced.indices + trainIndices : nil)
         if inputs.fitted { preprocessingSeconds = seconds(since: t0) }
         if let s = seeds["augment"] { inputs.train.augmentationStream = RandomStream(seed: s) }
         var initRNG = RandomStream(seed: seeds["init"]!)
         network.initialize(using: &initRNG)
         let trainer = Trainer(network: network, classCount: k)
-        trainer.classWeights = weights
         trainer.curveInterval = curveInterval
         trainer.curveTestLimit = curveTestLimit
         if splits.streamed != nil { trainer.evaluationBatch = min(config.batchSize, 32) }
@@ -176,18 +239,26 @@ public enum Experiment {
         var dropoutRNG = RandomStream(seed: seeds["dropout"]!)
         let phase1 = trainer.train(on: inputs.train, indices: trainIndices, settings: settings,
                                    orderRNG: &orderRNG, dropoutRNG: &dropoutRNG,
+                                   batches: recipe.batches(trainingContext),
+                                   loss: try recipe.loss(trainingContext),
                                    test: inputs.test) { p in
             progress?(Progress(phase: "phase1", training: p))
         }
         if let failure = inputs.train.failure ?? inputs.test.failure { throw failure }
         var validationResults: [String: MetricSet]?
         let validationLabels = splits.validation?.labels ?? []
-        func evaluateValidation(_ name: String, priors thresholding: [Double]? = nil) throws {
+        let priors = try ImbalanceMetrics.priors(fromCounts: imbalanced.classCounts)
+        /// Validation metrics of `methods` from the network as it is now (its validation
+        /// outputs, or `scores` when given).
+        func evaluateValidation(_ methods: [MethodEvaluation.Method], scores given: [Float]? = nil) throws {
             guard let v = inputs.validation else { return }
-            let scores = trainer.predict(v)
+            let scores = given ?? trainer.predict(v)
             validationResults = validationResults ?? [:]
-            validationResults![name] = try MetricSet(evaluate(scores: scores, labels: validationLabels,
-                                                              classCount: k, thresholdingPriors: thresholding))
+            for m in methods {
+                validationResults![m.name] = try MetricSet(m.decision.report(
+                    scores: scores, labels: validationLabels, classCount: k, priors: priors,
+                    minorityClasses: imbalanced.minorityClasses))
+            }
         }
 
         var results: [String: MetricSet] = [:]
@@ -196,8 +267,36 @@ public enum Experiment {
         var divergence: Divergence?
         var trainSeconds = phase1.seconds
         var imagesTrained = phase1.iterationsRun * config.batchSize
-        let name = methodName(sampler: config.sampler)
-        let priors = try ImbalanceMetrics.priors(fromCounts: imbalanced.classCounts)
+        let listed = config.derivedMethods ?? [:]
+        let derived = MethodRegistry.derived(from: training.name).filter { m in
+            switch m.recording {
+            case .always: return true
+            case .twoPhaseFlag: return config.twoPhase
+            case .listed: return listed[m.name] != nil
+            }
+        }
+        func methodContext(_ m: MethodDefinition) -> MethodContext {
+            context(m, config, counts: imbalanced.classCounts, parameters: listed[m.name] ?? [:])
+        }
+        /// Restores every parameter of the network from `values` (a copy of them).
+        func restore(_ values: [[Float]]) {
+            for (p, v) in zip(network.parameters, values) {
+                v.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            }
+        }
+
+        var scoreSets: [ScoreFile.ScoreSet] = []
+        var metricSeconds = 0.0
+        func evaluateMethods(_ scores: [Float], phase: String, _ methods: [MethodEvaluation.Method]) throws {
+            let t = DispatchTime.now().uptimeNanoseconds
+            let out = try MethodEvaluation.evaluate(
+                scores: scores, labels: test.labels, classCount: k, methods: methods, priors: priors,
+                minorityClasses: imbalanced.minorityClasses, bootstrap: bootstrap,
+                seed: seeds[bootstrap.seedKey] ?? RandomStream.mix(seeds["repetition"]!, bootstrap.seedKey))
+            results.merge(out) { a, _ in a }
+            metricSeconds += seconds(since: t)
+            if keepScores { scoreSets.append(.init(phase: phase, methods: methods.map(\.name), scores: scores)) }
+        }
 
         if let at = phase1.divergedAt {
             status = "diverged"
@@ -210,48 +309,93 @@ public enum Experiment {
             let scores = trainer.predict(inputs.test)
             if let failure = inputs.test.failure { throw failure }
             evaluationSeconds += seconds(since: t)
-            results[name] = try MetricSet(evaluate(scores: scores, labels: test.labels, classCount: k))
-            try evaluateValidation(name)
-            if config.sampler != "class-weighted" {
-                results[name + "+thresholding"] = try MetricSet(
-                    evaluate(scores: scores, labels: test.labels, classCount: k,
-                             thresholdingPriors: priors))
-                try evaluateValidation(name + "+thresholding", priors: priors)
+            // The job's own result and the post-hoc methods that only re-read these scores
+            // (thresholding, logit adjustment), in registry order: one pass, one bootstrap.
+            var methods = [MethodEvaluation.Method(name: training.name, decision: .argmax)]
+            var reweighing: [(MethodDefinition, PostHocRecipe)] = []
+            for m in derived {
+                guard case .postHoc(_, _, let r) = m.role else { continue }
+                if r.reweigh == nil {
+                    methods.append(.init(name: m.name, decision: r.decision(methodContext(m))))
+                } else {
+                    reweighing.append((m, r))
+                }
             }
-            if config.twoPhase && (config.sampler == "ROS" || config.sampler == "RUS") {
-                // Phase 2: fine-tune only the last layer(s) on the original imbalanced set,
-                // same schedule, base rate x0.1, from the phase-1 network; momentum restarts.
-                network.freezeAll(except: Models.fineTunedLayers(model: config.model))
+            try evaluateMethods(scores, phase: "phase1", methods)
+            try evaluateValidation(methods)
+
+            // Post-hoc methods that change the weights first (tau-norm) run the test set
+            // again; every parameter is restored afterwards.
+            for (m, r) in reweighing {
+                let saved = network.parameters.map(\.value.array)
+                r.reweigh!(methodContext(m), network)
+                let t = DispatchTime.now().uptimeNanoseconds
+                let rescored = trainer.predict(inputs.test)
+                if let failure = inputs.test.failure { throw failure }
+                evaluationSeconds += seconds(since: t)
+                let method = MethodEvaluation.Method(name: m.name, decision: r.decision(methodContext(m)))
+                try evaluateMethods(rescored, phase: m.name, [method])
+                try evaluateValidation([method])
+                restore(saved)
+            }
+
+            // Phases continue training the network; each starts from the network phase 1
+            // left (saved and restored when a job runs more than one).
+            let phases = derived.compactMap { m -> (MethodDefinition, PhaseRecipe)? in
+                if case .phase(_, let p) = m.role { return (m, p) }
+                return nil
+            }
+            let snapshot = phases.count > 1 ? network.parameters.map(\.value.array) : nil
+            for (index, (m, phase)) in phases.enumerated() {
+                if index > 0, let snapshot { restore(snapshot) }
+                let phaseContext = methodContext(m)
+                // Only the phase's layers train (re-initialised when it says so); momentum
+                // restarts, as a new solver would.
+                let trainable = phase.trainableLayers(config.model)
+                network.freezeAll(except: trainable)
+                if let purpose = phase.initPurpose {
+                    var rng = RandomStream(seed: seeds[purpose]!)
+                    for layer in network.layers where trainable.contains(layer.name) { layer.initialize(using: &rng) }
+                }
                 var settings2 = settings
-                settings2.baseLearningRate = config.baseLearningRate * 0.1
-                var order2 = RandomStream(seed: seeds["order-phase2"]!)
-                var dropout2 = RandomStream(seed: seeds["dropout-phase2"]!)
-                if let s = seeds["augment-phase2"] {
+                settings2.baseLearningRate = config.baseLearningRate * phase.learningRateFactor(phaseContext)
+                let fraction = phase.iterationFraction(phaseContext)
+                if fraction != 1 {
+                    settings2.iterations = max(1, Int((Double(config.iterations) * fraction).rounded()))
+                    settings2.policy = policy.stretched(from: config.iterations, to: settings2.iterations)
+                }
+                var phaseContext2 = phaseContext
+                phaseContext2.iterations = settings2.iterations
+                var order2 = RandomStream(seed: seeds[phase.orderPurpose]!)
+                var dropout2 = RandomStream(seed: seeds[phase.dropoutPurpose]!)
+                if let s = seeds[phase.augmentPurpose] {
                     inputs.train.augmentationStream = RandomStream(seed: s)
                 }
-                let phase2 = trainer.train(on: inputs.train, indices: imbalanced.indices,
-                                           settings: settings2, orderRNG: &order2,
-                                           dropoutRNG: &dropout2, test: inputs.test) { p in
-                    progress?(Progress(phase: "phase2", training: p))
+                let outcome = trainer.train(on: inputs.train, indices: imbalanced.indices,
+                                            settings: settings2, orderRNG: &order2, dropoutRNG: &dropout2,
+                                            batches: phase.batches(phaseContext2),
+                                            loss: try phase.loss(phaseContext2),
+                                            test: inputs.test) { p in
+                    progress?(Progress(phase: phase.phaseName, training: p))
                 }
                 if let failure = inputs.train.failure ?? inputs.test.failure { throw failure }
-                curves["phase2"] = phase2.curve.map(CurvePoint.init)
-                trainSeconds += phase2.seconds
-                imagesTrained += phase2.iterationsRun * config.batchSize
-                if let at = phase2.divergedAt {
-                    status = "diverged"
-                    divergence = Divergence(phase: "phase2", iteration: at,
-                                            reason: phase2.divergenceReason ?? "non-finite values")
-                } else {
-                    let t2 = DispatchTime.now().uptimeNanoseconds
-                    let scores2 = trainer.predict(inputs.test)
-                    if let failure = inputs.test.failure { throw failure }
-                    evaluationSeconds += seconds(since: t2)
-                    results["two-phase-" + config.sampler] = try MetricSet(
-                        evaluate(scores: scores2, labels: test.labels, classCount: k))
-                    try evaluateValidation("two-phase-" + config.sampler)
-                }
+                curves[phase.phaseName] = outcome.curve.map(CurvePoint.init)
+                trainSeconds += outcome.seconds
+                imagesTrained += outcome.iterationsRun * config.batchSize
                 network.unfreezeAll()
+                if let at = outcome.divergedAt {
+                    status = "diverged"
+                    divergence = Divergence(phase: phase.phaseName, iteration: at,
+                                            reason: outcome.divergenceReason ?? "non-finite values")
+                    break
+                }
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                let scores2 = trainer.predict(inputs.test)
+                if let failure = inputs.test.failure { throw failure }
+                evaluationSeconds += seconds(since: t2)
+                let method = MethodEvaluation.Method(name: m.name, decision: .argmax)
+                try evaluateMethods(scores2, phase: phase.phaseName, [method])
+                try evaluateValidation([method])
             }
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
@@ -265,14 +409,46 @@ public enum Experiment {
             timings: Timings(wallSeconds: wall, trainSeconds: trainSeconds,
                              imagesPerSecond: Double(imagesTrained) / max(trainSeconds, 1e-9),
                              preprocessingSeconds: preprocessingSeconds,
-                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds),
+                             evaluationSeconds: preprocessingSeconds == nil ? nil : evaluationSeconds,
+                             metricSeconds: results.isEmpty ? nil : metricSeconds),
             curveSettings: CurveSettings(every: curveInterval, testLimit: curveTestLimit),
             provenance: .current(dataFiles: splits.sources?.digests ?? [],
                                  usedOpenBLAS: preprocessing == .gcnZCA))
         record.validation = validationResults
-        return record
+        let scoreFile = keepScores && !scoreSets.isEmpty
+            ? ScoreFile(recordID: id, classCount: k, labels: test.labels, sets: scoreSets) : nil
+        return Output(record: record, scores: scoreFile)
+    }
+
+    /// `network` with `CosineClassifier` in place of its last layer, which must be the fully
+    /// connected classifier layer of the model.
+    static func withCosineClassifier(_ network: Network, model: String) throws -> Network {
+        let name = Models.classifierLayer(model: model)
+        guard let last = network.layers.last as? FullyConnected, last.name == name else {
+            throw ExperimentError("the cosine classifier replaces a fully connected last layer; \(model)'s last layer is '\(network.layers.last?.name ?? "none")'")
+        }
+        return Network(name: network.name, inputShape: network.inputShape,
+                       layers: Array(network.layers.dropLast()) + [CosineClassifier(name: name, inputs: last.inputs, outputs: last.outputs)])
     }
 }
+
+extension LearningRatePolicy {
+    /// The schedule of `from` steps stretched (or shrunk) to `to` steps, so that a shorter
+    /// phase decays as far as the full one: inv's gamma scaled by from/to, multistep's
+    /// milestones by to/from (rounded), poly's maximum set to `to`.
+    public func stretched(from: Int, to: Int) -> LearningRatePolicy {
+        let f = Double(from) / Double(max(1, to))
+        switch self {
+        case .fixed: return .fixed
+        case let .inverse(gamma, power): return .inverse(gamma: gamma * f, power: power)
+        case let .multistep(milestones, gamma):
+            return .multistep(milestones: milestones.map { Int((Double($0) / f).rounded()) }, gamma: gamma)
+        case let .polynomial(_, power): return .polynomial(maxIterations: to, power: power)
+        }
+    }
+}
+
+
 
 public struct ExperimentError: Error, CustomStringConvertible {
     public var description: String
@@ -287,14 +463,6 @@ public enum ImbalanceBenchInfo {
     /// OpenBLAS's kernel family for the ZCA fit, so that its records are the same on every
     /// x86-64 CPU with AVX2 and FMA.
     public static let version = "0.5.0"
-}
-
-extension MetricSet {
-    init(_ r: ClassificationReport) {
-        self.init(multiClassAUC: r.multiClassAUC ?? .nan, perClassAUC: r.perClassAUC,
-                  accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy,
-                  macroF1: r.macroF1, confusion: r.confusion)
-    }
 }
 
 extension CurvePoint {
@@ -321,7 +489,8 @@ extension Experiment {
     /// batch: random crops and mirroring in training with crop-mirror, centre crops
     /// otherwise, and only scale or standardize (ZCA on 150,528-value crops is refused).
     static func makeInputs(_ splits: DatasetSplits, preprocessing: Preprocessing,
-                           augmentation: Augmentation, fitIndices: [Int]) throws -> JobInputs {
+                           augmentation: Augmentation, fitIndices: [Int],
+                           prepareIndices: [Int]? = nil) throws -> JobInputs {
         if let s = splits.streamed {
             let fit: ChannelStandardization?
             switch preprocessing {
@@ -341,7 +510,8 @@ extension Experiment {
                              validation: splits.validation.map(InputPipeline.scaled), fitted: false)
         }
         let (train, test) = try InputPipeline.make(preprocessing, augmentation: augmentation, train: splits.train,
-                                                   fitIndices: fitIndices, test: splits.test)
+                                                   fitIndices: fitIndices, prepareIndices: prepareIndices,
+                                                   test: splits.test)
         let validation = splits.validation.map {
             InputPipeline(dataset: $0, preprocessing: train.preprocessing, augmentation: .none,
                           prepare: Array(0..<$0.count))

@@ -118,11 +118,22 @@ public enum Summary {
             lines.append("  " + name.padding(toLength: 22, withPad: " ", startingAt: 0)
                          + String(format: " accuracy %.4f  multi-class AUC %.6f  balanced acc %.4f  macro F1 %.4f",
                                   m.accuracy, m.multiClassAUC, m.balancedAccuracy, m.macroF1))
+            var extra: [String] = []
+            if let v = m.matthewsCorrelation { extra.append(String(format: "MCC %.4f", v)) }
+            if let v = m.macroAveragePrecision { extra.append(String(format: "macro AP %.4f", v)) }
+            if let v = m.geometricMeanRecall { extra.append(String(format: "G-mean %.4f", v)) }
+            if let v = m.expectedCalibrationError { extra.append(String(format: "ECE %.4f", v)) }
+            if let v = m.minorityRecall { extra.append(String(format: "minority recall %.4f", v)) }
+            if let b = m.bootstrap, let a = b.multiClassAUC {
+                extra.append(String(format: "AUC %.0f%% CI [%.6f, %.6f]", b.confidence * 100, a.lower, a.upper))
+            }
+            if !extra.isEmpty { lines.append(String(repeating: " ", count: 25) + extra.joined(separator: "  ")) }
         }
         var wall = String(format: "  wall time %.1f s (training %.1f s, %.0f images/s",
                           r.timings.wallSeconds, r.timings.trainSeconds, r.timings.imagesPerSecond)
         if let p = r.timings.preprocessingSeconds { wall += String(format: "; preprocessing %.1f s", p) }
         if let e = r.timings.evaluationSeconds { wall += String(format: "; test evaluation %.1f s", e) }
+        if let e = r.timings.metricSeconds { wall += String(format: "; metrics and bootstrap %.2f s", e) }
         lines.append(wall + ")")
         return lines.joined(separator: "\n")
     }

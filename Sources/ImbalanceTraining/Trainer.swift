@@ -64,14 +64,14 @@ public struct CurvePointData: Sendable {
 
 /// Trains a `Network` with SGD on a list of example indices into an `ImageDataset`.
 ///
-/// The list may repeat indices (oversampling) and is visited in epochs, each shuffled by the
-/// batch-order stream; a batch that runs past the end of an epoch continues into the next
-/// one, as Caffe's data cursor wraps. Every buffer is allocated before the first step.
+/// The list may repeat indices (oversampling). Batches come from a `BatchSampling` (by
+/// default epochs, each shuffled by the batch-order stream, a batch that runs past the end
+/// of an epoch continuing into the next one, as Caffe's data cursor wraps) and the loss of
+/// each step from a `LossSchedule` (by default cross-entropy). Every buffer is allocated
+/// before the first step.
 public final class Trainer {
     public let network: Network
     public let classCount: Int
-    /// Per-class loss weights (class-weighted cross-entropy), or nil.
-    public var classWeights: [Float]?
     public var progressInterval: Int = 50
     /// Stop after this many iterations, keeping the schedule of `settings.iterations`
     /// (`imbench reproduce --iterations`); nil runs them all.
@@ -117,26 +117,27 @@ public final class Trainer {
     /// or a parameter becomes NaN or infinite.
     public func train(on data: ImageDataset, indices: [Int], settings: SolverSettings,
                       orderRNG: inout RandomStream, dropoutRNG: inout RandomStream,
+                      batches: BatchSampling = .epochs, loss: LossSchedule = .crossEntropy,
                       test: ImageDataset? = nil,
                       progress: ((TrainingProgress) -> Void)? = nil) -> TrainingOutcome {
         train(on: InputPipeline.scaled(data), indices: indices, settings: settings,
-              orderRNG: &orderRNG, dropoutRNG: &dropoutRNG, test: test.map(InputPipeline.scaled),
-              progress: progress)
+              orderRNG: &orderRNG, dropoutRNG: &dropoutRNG, batches: batches, loss: loss,
+              test: test.map(InputPipeline.scaled), progress: progress)
     }
 
     /// As above, reading batches through a preprocessing/augmentation pipeline (in memory,
     /// or decoding images as it goes). Stops early when the source reports a `failure`.
     public func train(on data: some BatchSource, indices: [Int], settings: SolverSettings,
                       orderRNG: inout RandomStream, dropoutRNG: inout RandomStream,
+                      batches: BatchSampling = .epochs, loss schedule: LossSchedule = .crossEntropy,
                       test: (any BatchSource)? = nil,
                       progress: ((TrainingProgress) -> Void)? = nil) -> TrainingOutcome {
         precondition(!indices.isEmpty, "cannot train on an empty set")
         let batch = settings.batchSize
         let solver = SGD(parameters: network.parameters, momentum: Float(settings.momentum),
                          weightDecay: Float(settings.weightDecay))
-        var order = indices
-        orderRNG.shuffle(&order)
-        var cursor = 0
+        let sampler = batches.make(indices: indices, labels: data.labels, classCount: classCount,
+                                   rng: &orderRNG)
         var context = ForwardContext(training: true, dropoutRNG: dropoutRNG)
         var recentLoss = [Double](repeating: 0, count: 100)
         var curve: [CurvePointData] = []
@@ -149,23 +150,15 @@ public final class Trainer {
         let k = classCount
         let last = min(settings.iterations, stopAfter ?? settings.iterations)
         while it < last {
-            // Next batch of indices, wrapping into a freshly shuffled epoch.
-            for b in 0..<batch {
-                if cursor == order.count {
-                    orderRNG.shuffle(&order)
-                    cursor = 0
-                }
-                indexBuffer[b] = order[cursor]
-                cursor += 1
-            }
+            sampler.next(into: indexBuffer, count: batch, iteration: it, iterations: settings.iterations,
+                         rng: &orderRNG)
             data.fillBatch(indices: UnsafeBufferPointer(start: indexBuffer, count: batch),
                            into: network.input.pointer, labels: labelBuffer)
             if data.failure != nil { break }
             let logits = network.forward(context: &context)
-            let loss = SoftmaxCrossEntropy.evaluate(
+            let loss = schedule.loss(at: it).evaluate(
                 logits: logits.pointer, labels: labelBuffer, batch: batch, classes: k,
-                classWeights: classWeights, probabilities: probabilityBuffer,
-                logitsGradient: network.outputGradient.pointer)
+                probabilities: probabilityBuffer, logitsGradient: network.outputGradient.pointer)
             if !loss.isFinite {
                 divergedAt = it; reason = "loss is \(loss)"
                 break

@@ -53,6 +53,8 @@ struct Bench: ParsableCommand {
     var winogradTiles: Int?
     @Option(help: ArgumentHelp("Fewest GEMM columns per im2col chunk (small maps batch images until their GEMM is this wide).", visibility: .hidden))
     var minimumColumns: Int?
+    @Flag(help: ArgumentHelp("Run every convolution and the max pooling after it as two layers, not fused (to measure what fusion gains).", visibility: .hidden))
+    var noFusedPooling = false
     @Option(help: ArgumentHelp("Force the engine GEMM's path: avx512, avx2 or scalar (all give the same bits; to measure each).", visibility: .hidden))
     var gemmPath: String?
     @Option(help: "Write the results as JSON here.") var output: String?
@@ -108,23 +110,12 @@ struct Bench: ParsableCommand {
         let kind = dataset.flatMap(DatasetKind.init(rawValue:))
         let classes = kind?.expectedClassCount ?? self.classes ?? 10
         let iterations = self.iterations ?? (model == "lenet5" ? 200 : 20)
+        let tuning = try convolutionTuning()
         let net = try kind.map { try Models.make(model, classes: classes, inputChannels: $0.imageShape.channels,
-                                                 inputSize: size ?? $0.imageShape.height) }
+                                                 inputSize: size ?? $0.imageShape.height, tuning: tuning) }
             ?? (model == "resnet10"
-                ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: size ?? 32)
-                : try Models.make(model, classes: classes, inputSize: size))
-        for conv in net.convolutions {
-            if let columnBudget { conv.columnBudget = columnBudget }
-            if let bandBudget { conv.bandBudget = bandBudget }
-            if noWinograd { conv.winograd = .never }
-            if noKernelRows { conv.kernelRows = .never }
-            if winogradEverywhere { conv.winograd = .always }
-            if let winogradTiles { conv.winogradTiles = winogradTiles }
-            if let minimumColumns {
-                conv.minimumColumns = minimumColumns
-                conv.largeWeightColumns = minimumColumns
-            }
-        }
+                ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: size ?? 32, tuning: tuning)
+                : try Models.make(model, classes: classes, inputSize: size, tuning: tuning))
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)
         let shape = net.inputShape
@@ -215,6 +206,32 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// The hidden tuning flags as the convolutions' one tuning value.
+    private func convolutionTuning() throws -> ConvolutionTuning {
+        var t = ConvolutionTuning.standard
+        if noWinograd && winogradEverywhere {
+            throw ValidationError("--no-winograd and --winograd-everywhere contradict each other; give one")
+        }
+        if let columnBudget { t.columnBudget = columnBudget }
+        if let bandBudget { t.bandBudget = bandBudget }
+        if noWinograd { t.winograd = .never }
+        if winogradEverywhere { t.winograd = .always }
+        if noKernelRows { t.kernelRows = .never }
+        if let winogradTiles { t.winogradTiles = winogradTiles }
+        if let minimumColumns {
+            t.minimumColumns = minimumColumns
+            t.largeWeightColumns = minimumColumns
+        }
+        if noFusedPooling { t.fusesPooling = false }
+        let flags = ["columnBudget": "--column-budget", "bandBudget": "--band-budget",
+                     "winogradTiles": "--winograd-tiles", "minimumColumns": "--minimum-columns",
+                     "largeWeightColumns": "--minimum-columns"]
+        if let bad = t.counts.first(where: { $0.value < 1 }) {
+            throw ValidationError("\(flags[bad.name] ?? bad.name) must be at least 1 (got \(bad.value))")
+        }
+        return t
+    }
+
     private func firstLayerMACs(_ net: Network) -> Int {
         var shape = [1] + net.inputShape
         for layer in net.layers {
@@ -228,7 +245,9 @@ struct Bench: ParsableCommand {
         return 0
     }
 
-    /// Median time of each layer's forward and backward pass over 50 batches.
+    /// Median time of each stage's forward and backward pass over 50 batches: the network's
+    /// own stages (`Network.stages`), so a convolution fused with its max pooling is timed
+    /// as the one pass training runs.
     private func timeLayers(_ net: Network, data: ImageDataset) -> [LayerTime] {
         net.prepare(batch: batch)
         let idx = Array(0..<batch)
@@ -236,27 +255,25 @@ struct Bench: ParsableCommand {
             data.fillBatch(indices: $0, into: net.input.pointer, labels: nil, scale: ImageDataset.caffeScale)
         }
         var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 9))
-        var fwd = [[Double]](repeating: [], count: net.layers.count)
-        var bwd = [[Double]](repeating: [], count: net.layers.count)
-        let lowest = net.firstTrainableLayer ?? 0
+        let stages = net.stages.indices
+        var fwd = [[Double]](repeating: [], count: stages.count)
+        var bwd = [[Double]](repeating: [], count: stages.count)
         for _ in 0..<50 {
-            for (i, layer) in net.layers.enumerated() {
+            for s in stages {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                layer.forward(net.activations[i], into: net.activations[i + 1], context: &ctx)
-                fwd[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                net.forward(stage: s, context: &ctx)
+                fwd[s].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             net.outputGradient.buffer.update(repeating: 0.01)
-            for i in stride(from: net.layers.count - 1, through: lowest, by: -1) {
+            for s in stages.reversed() where net.backwardRuns(stage: s) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                net.layers[i].backward(input: net.activations[i], output: net.activations[i + 1],
-                                       outputGradient: net.gradients[i + 1],
-                                       inputGradient: i > lowest ? net.gradients[i] : nil)
-                bwd[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                net.backward(stage: s)
+                bwd[s].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
         }
-        return net.layers.enumerated().map {
-            LayerTime(name: $0.element.name, forwardMilliseconds: median(fwd[$0.offset]),
-                      backwardMilliseconds: bwd[$0.offset].isEmpty ? 0 : median(bwd[$0.offset]))
+        return stages.map {
+            LayerTime(name: net.stages[$0].layer.name, forwardMilliseconds: median(fwd[$0]),
+                      backwardMilliseconds: bwd[$0].isEmpty ? 0 : median(bwd[$0]))
         }
     }
 }

@@ -52,6 +52,7 @@ struct Demo: ParsableCommand {
             options: .init(parallelJobs: jobs ?? cores, threadsPerJob: 1,
                            dataDirectory: location.directory, executable: selfExecutable(),
                            curveEvery: cfg.curveEvery, curveTestLimit: cfg.curveTestLimit,
+                           bootstrapResamples: cfg.bootstrapResamples, saveScores: cfg.saveScores,
                            interactive: isatty(STDERR_FILENO) == 1, dataCheck: check),
             output: { printFlushed($0) })
         let summary = try runner.run(SweepPlan.jobs(for: cfg))

@@ -15,8 +15,9 @@ struct IMBench: ParsableCommand {
         to the others given); 3 training diverged (imbench train).
         """,
         version: ImbalanceBenchInfo.version,
-        subcommands: [Train.self, Sweep.self, Status.self, ReportCommand.self, Show.self, Reproduce.self,
-                      ConfigCommand.self, Demo.self, Bench.self, DataCommand.self, SlurmCommand.self, RunJob.self])
+        subcommands: [Train.self, Sweep.self, Status.self, ReportCommand.self, ExportCommand.self, Show.self,
+                      Reproduce.self, ConfigCommand.self, MethodsCommand.self, Demo.self, Bench.self,
+                      DataCommand.self, SlurmCommand.self, Resample.self, RunJob.self])
 
     /// ArgumentParser's own main, except that usage errors exit with status 2 (as getopt
     /// tools do) rather than 64.

@@ -18,27 +18,36 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Directories of run records, or sweeps' results directories.") var recordsDirs: [String]
     @Option(help: "Markdown file to write, e.g. reports/buda-mnist-quick.md.") var out: String
     @Option(help: "Title (default: the file name).") var title: String?
+    @Option(help: "AUC axis of the figures: auto (a log scale of 1 - AUC where the methods crowd near 1), linear or error.")
+    var aucAxis: String = "auto"
 
     func validate() throws {
+        guard ReportOptions.AUCAxis(rawValue: aucAxis) != nil else {
+            throw ValidationError("--auc-axis must be auto, linear or error, got '\(aucAxis)'")
+        }
         if out.hasSuffix("/") { throw ValidationError("--out \(out): give a file name, e.g. \(out)report.md") }
     }
 
     func run() throws {
         let summary = try writeReport(recordsDirs: recordsDirs, out: out, title: title,
-                                      command: Self.command(dirs: recordsDirs, out: out, title: title))
+                                      command: Self.command(dirs: recordsDirs, out: out, title: title,
+                                                            aucAxis: aucAxis),
+                                      aucAxis: ReportOptions.AUCAxis(rawValue: aucAxis)!)
         print(summary)
     }
 
     /// The command that regenerates a report, as printed in it: every word shell-quoted
     /// (the title always in single quotes), so it can be pasted into a shell as it is.
-    static func command(dirs: [String], out: String, title: String?) -> String {
+    static func command(dirs: [String], out: String, title: String?, aucAxis: String = "auto") -> String {
         (["imbench", "report"] + dirs.map(shellQuote) + ["--out", shellQuote(out)]).joined(separator: " ")
             + (title.map { " --title " + singleQuoted($0) } ?? "")
+            + (aucAxis == "auto" ? "" : " --auc-axis " + aucAxis)
     }
 }
 
 /// Writes NAME.md and NAME-charts/*.svg; returns a one-paragraph summary for the terminal.
-func writeReport(recordsDirs: [String], out: String, title: String?, command: String) throws -> String {
+func writeReport(recordsDirs: [String], out: String, title: String?, command: String,
+                 aucAxis: ReportOptions.AUCAxis = .auto) throws -> String {
     let (records, unusable) = try ReportBuilder.loadRecords(directories: recordsDirs)
     for u in unusable { printError("not used: \(u.file): \(u.reason)") }
     guard !records.isEmpty else {
@@ -48,8 +57,10 @@ func writeReport(recordsDirs: [String], out: String, title: String?, command: St
     let name = url.deletingPathExtension().lastPathComponent
     let chartDirName = name + "-charts"
     let chartDir = url.deletingLastPathComponent().appendingPathComponent(chartDirName).path
+    let csvName = name + ".csv"
     let report = ReportBuilder.build(records: records, title: title ?? name, command: command,
-                                     chartDirectoryName: chartDirName, unusable: unusable)
+                                     chartDirectoryName: chartDirName, unusable: unusable,
+                                     options: ReportOptions(aucAxis: aucAxis, csvFileName: csvName))
     try FileManager.default.createDirectory(atPath: url.deletingLastPathComponent().path,
                                             withIntermediateDirectories: true)
     // Charts of the previous report that this one does not write again would linger: remove
@@ -65,6 +76,8 @@ func writeReport(recordsDirs: [String], out: String, title: String?, command: St
     for chart in report.charts {
         try RecordIO.writeAtomically(Data(chart.svg.utf8), to: chartDir + "/" + chart.fileName)
     }
+    try RecordIO.writeAtomically(Data(report.csv.utf8),
+                                 to: url.deletingLastPathComponent().appendingPathComponent(csvName).path)
     try RecordIO.writeAtomically(Data(report.markdown.utf8), to: out)
     let others = ((try? FileManager.default.contentsOfDirectory(atPath: chartDir)) ?? []).filter { !current.contains($0) }
     let training = ReportBuilder.totalTrainingSeconds(records)

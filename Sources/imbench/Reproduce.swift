@@ -75,13 +75,20 @@ struct Reproduce: ParsableCommand {
                        + (stopAfter.map { ", first \($0) iterations" } ?? ""))
         }
         let line = ProgressLine(enabled: !quiet)
-        let again = try Experiment.run(config, id: original.id, splits: splits,
+        // The record's own test-set bootstrap (none for schema 1, which had none).
+        let intervals = original.results.values.compactMap(\.bootstrap).first
+        let bootstrap = MethodEvaluation.BootstrapSettings(resamples: intervals?.resamples ?? 0,
+                                                           confidence: intervals?.confidence ?? 0.95,
+                                                           seedKey: intervals?.seed ?? "bootstrap")
+        let fresh = try Experiment.run(config, id: original.id, splits: splits,
                                        curveInterval: curve.every, curveTestLimit: curve.testLimit,
-                                       stopAfter: stopAfter) { p in
+                                       bootstrap: bootstrap, stopAfter: stopAfter) { p in
             line.update(prefix: p.phase == "phase2" ? "[phase 2] " : "", p.training)
         }
         line.finish()
-        if let output { try RecordIO.write(again, to: output) }
+        if let output { try RecordIO.write(fresh, to: output) }
+        // An older record is compared in its own schema (the fields it could hold).
+        let again = fresh.asSchema(original.schemaVersion)
 
         var expected = original
         if let n = stopAfter {

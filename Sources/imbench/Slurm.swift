@@ -377,12 +377,12 @@ struct SlurmCommand: ParsableCommand {
     }
 
     /// Estimated seconds of each job, in plan order: the network (`secondsPer10k` is for
-    /// 10,000 iterations of the config's own workload), plus phase 2 for two-phase jobs,
-    /// plus the per-job overhead.
+    /// 10,000 iterations of the config's own workload), plus each further phase (two-phase
+    /// training's phase 2, cRT) at `phase2` of a network, plus the per-job overhead.
     func jobCosts(_ jobs: [JobConfig], config: SweepConfig, secondsPer10k: Double, phase2: Double,
                   overhead: Double) -> [Double] {
         let network = secondsPer10k * Double(config.iterations) / 10_000
-        return jobs.map { network * (1 + ($0.twoPhase ? phase2 : 0)) + overhead }
+        return jobs.map { network * (1 + phase2 * Double(MethodRegistry.extraPhases(of: $0))) + overhead }
     }
 
     /// Wall time of running `costs` in order on `slots` workers, each taking the next job
@@ -492,7 +492,7 @@ struct SlurmCommand: ParsableCommand {
             let network = s * Double(cfg.iterations) / 10_000
             let costs = jobCosts(jobs, config: cfg, secondsPer10k: s, phase2: f, overhead: overhead)
             let twoPhase = jobs.filter(\.twoPhase).count
-            let equivalents = Double(jobs.count) + f * Double(twoPhase)
+            let equivalents = Double(jobs.count) + f * Double(jobs.map(MethodRegistry.extraPhases).reduce(0, +))
             let total = costs.reduce(0, +)
             var row = "| `\(URL(fileURLWithPath: path).lastPathComponent)` | \(SlurmFmt.int(jobs.count)) | \(SlurmFmt.int(twoPhase)) "
                 + "| \(SlurmFmt.int(cfg.iterations)) | \(SlurmFmt.int(Int(equivalents.rounded()))) | \(SlurmFmt.seconds(network)) "

@@ -111,6 +111,7 @@ struct Sweep: ParsableCommand {
             options: .init(parallelJobs: parallel, threadsPerJob: perJob,
                            dataDirectory: directory, executable: selfExecutable(),
                            curveEvery: cfg.curveEvery, curveTestLimit: cfg.curveTestLimit,
+                           bootstrapResamples: cfg.bootstrapResamples, saveScores: cfg.saveScores,
                            interactive: isatty(STDERR_FILENO) == 1,
                            keepOtherEngines: keepOtherEngines, dataCheck: check),
             output: { printFlushed($0) })
@@ -190,6 +191,8 @@ struct RunJob: ParsableCommand {
     @Option var threads: Int = 1
     @Option var curveEvery: Int = 0
     @Option var curveTestLimit: Int = 2_000
+    @Option var bootstrapResamples: Int = 1_000
+    @Flag var saveScores = false
     @Option var parentPid: Int32?
     @Option var dataCheck: String?
 
@@ -198,7 +201,8 @@ struct RunJob: ParsableCommand {
         let check = try dataCheck.map { try JSONDecoder().decode(DataCheck.self, from: Data($0.utf8)) }
         let code = JobWorker.run(specPath: spec, recordPath: record, lockPath: lock,
                                  dataDirectory: dataDir, curveEvery: curveEvery,
-                                 curveTestLimit: curveTestLimit, parentPID: parentPid, dataCheck: check) { line in
+                                 curveTestLimit: curveTestLimit, bootstrapResamples: bootstrapResamples,
+                                 saveScores: saveScores, parentPID: parentPid, dataCheck: check) { line in
             printFlushed(line)
         }
         if code != 0 { throw ExitCode(code) }

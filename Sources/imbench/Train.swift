@@ -104,9 +104,15 @@ struct Train: ParsableCommand {
     @Option(help: "Which classes are minority: random (MNIST rule, the default) or lowest (CIFAR rule).",
             transform: OptionValue.choice(MinorityRule.allCases.map(\.rawValue)))
     var minority: String?
-    @Option(help: "Sampler: none, ROS, RUS or class-weighted.",
+    @Option(help: "Sampler: none, ROS, RUS or class-weighted (every other method: --method).",
             transform: OptionValue.choice(["none", "ROS", "RUS", "class-weighted"]))
     var sampler: String = "none"
+    @Option(name: .customLong("method"),
+            help: "Method to evaluate (repeatable), e.g. focal, LDAM-DRW, SMOTE, cRT; `imbench methods` lists them. Methods that reuse one network share the run (--method baseline --method cRT --method tau-norm).")
+    var methods: [String] = []
+    @Option(name: .customLong("param"),
+            help: "A method hyperparameter, NAME.KEY=VALUE or KEY=VALUE (repeatable), e.g. --param gamma=1.")
+    var params: [String] = []
     @Option(parsing: .unconditional, help: "Resample only to this max/min ratio (>= 1; paper section 4.5; needs --sampler ROS or RUS).", transform: OptionValue.number(min: 1))
     var samplerRatio: Double?
     @Flag(help: "After ROS/RUS, fine-tune the last layer on the imbalanced set (two-phase training).")
@@ -120,6 +126,11 @@ struct Train: ParsableCommand {
             transform: OptionValue.integer(atLeast: 0))
     var curveEvery: Int = 0
     @Option(help: "Write the run record (JSON) here; its directory must exist.") var output: String?
+    @Option(parsing: .unconditional, help: "Stratified bootstrap resamples of the test set for the metrics' 95% intervals (>= 0; 0 = none).",
+            transform: OptionValue.integer(atLeast: 0))
+    var bootstrapResamples: Int = 1_000
+    @Flag(help: "Also write the test-set softmax outputs beside the record (OUTPUT minus .json, plus .scores; docs/scores-format.md).")
+    var saveScores = false
     @Flag(help: "Train even if the data files are another dataset's official files (the record says so).")
     var allowMismatch = false
     @Flag(help: "No progress line.") var quiet = false
@@ -181,6 +192,15 @@ struct Train: ParsableCommand {
             throw ValidationError("--curve-every \(curveEvery) is longer than the run (--iterations \(iterations)), "
                                   + "so it would record no point; give at most \(iterations), or 0 for no curve")
         }
+        if saveScores && output == nil {
+            throw ValidationError("--save-scores writes the scores beside the record: give --output too")
+        }
+        if !methods.isEmpty && (sampler != "none" || twoPhase || samplerRatio != nil) {
+            throw ValidationError("give the methods either with --method or with --sampler/--two-phase/--sampler-ratio, not both")
+        }
+        if !params.isEmpty && methods.isEmpty && sampler == "none" {
+            throw ValidationError("--param sets a hyperparameter of a --method; give the method too")
+        }
         if let output { try checkOutputPath(output) }
     }
 
@@ -203,18 +223,20 @@ struct Train: ParsableCommand {
         let cap = try BaseSet.parseMaxPerClass(maxPerClass)
         let defaults = ModelDefaults.forModel(model, iterations: iterations, batch: batch)
         let label = CIFARLabel(rawValue: cifarLabel ?? CIFARLabel.fine.rawValue)!
+        let chosen = try jobMethods(methods: methods, params: params, sampler: sampler, twoPhase: twoPhase)
         let config = JobConfig(
             dataset: datasetName, model: model,
             profile: try resolvedProfile(),
-            minorityRule: minority ?? MinorityRule.random.rawValue, sampler: sampler, samplerRatio: samplerRatio,
-            twoPhase: twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
+            minorityRule: minority ?? MinorityRule.random.rawValue, sampler: chosen.sampler, samplerRatio: samplerRatio,
+            twoPhase: chosen.twoPhase, repetition: repetition, baseSeed: seed, maxPerClass: cap,
             iterations: iterations, batchSize: batch,
             baseLearningRate: learningRate ?? defaults.baseLearningRate,
             learningRatePolicy: defaults.policy.description, momentum: defaults.momentum,
             weightDecay: defaults.weightDecay, threads: threads,
             preprocessing: preprocess ?? defaults.preprocessing,
             augmentation: augment ?? defaults.augmentation,
-            label: label.recordedName, data: spec)
+            label: label.recordedName, data: spec, parameters: chosen.parameters,
+            derivedMethods: chosen.derivedMethods)
         try Experiment.validate(config)
         let directory: String, found: String, display: String
         var check: DataCheck?
@@ -240,14 +262,22 @@ struct Train: ParsableCommand {
             printError(splits.sources?.summary ?? "\(splits.train.count) training and \(splits.test.count) test images")
         }
         let line = ProgressLine(enabled: !quiet)
-        var record = try Experiment.run(config, id: RunID.make(config), splits: splits,
-                                        curveInterval: curveEvery) { p in
+        let out = try Experiment.runKeepingScores(config, id: RunID.make(config), splits: splits,
+                                                  curveInterval: curveEvery,
+                                                  bootstrap: .init(resamples: bootstrapResamples),
+                                                  keepScores: saveScores) { p in
             line.update(prefix: p.phase == "phase2" ? "[phase 2] " : "", p.training)
         }
+        var record = out.record
         line.finish()
         record.provenance?.dataCheck = check
         print(Summary.describe(record))
         if let output {
+            if let scores = out.scores {
+                let path = ScoreFile.path(forRecord: output)
+                try scores.write(to: path)
+                print("scores written to \(path)")
+            }
             try RecordIO.write(record, to: output)
             print("record written to \(output)")
         }

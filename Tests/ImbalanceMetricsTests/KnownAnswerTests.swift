@@ -14,6 +14,7 @@ struct KnownAnswers: Decodable, Sendable {
         let scores: [Double]
         let scoresBitsSum: UInt64
         let labels: [Int]
+        let minorityClasses: [Int]
         let expected: Expected
         let thresholding: Thresholding?
 
@@ -34,6 +35,19 @@ struct KnownAnswers: Decodable, Sendable {
         let recall: [Double]
         let f1: [Double]
         let confusion: [[Int]]
+        let perClassAveragePrecision: [Double?]
+        let macroAveragePrecision: Double?
+        let sklearnMacroAveragePrecision: Double?
+        let aucMeans: Means
+        let mcc: Double
+        let gMean: Double
+        let ece: Double
+        let recallMeans: Means
+    }
+
+    struct Means: Decodable, Sendable {
+        let minority: Double?
+        let majority: Double?
     }
 
     struct Thresholding: Decodable, Sendable {
@@ -43,6 +57,10 @@ struct KnownAnswers: Decodable, Sendable {
         let balancedAccuracy: Double
         let macroF1: Double
         let confusion: [[Int]]
+        let mcc: Double
+        let gMean: Double
+        let ece: Double
+        let recallMeans: Means
     }
 
     /// Loaded once for all tests; a missing or malformed file fails every test that uses it.
@@ -70,7 +88,7 @@ final class KnownAnswerTests: XCTestCase {
 
     func testFixtureIsComplete() throws {
         let fixture = try fixture
-        XCTAssertEqual(fixture.cases.count, 9)
+        XCTAssertEqual(fixture.cases.count, 10)
         XCTAssertFalse(fixture.sklearnVersion.isEmpty)
         XCTAssertTrue(fixture.cases.contains { $0.classCount == 2 })
         XCTAssertTrue(fixture.cases.contains { $0.classCount == 10 })
@@ -183,7 +201,48 @@ final class KnownAnswerTests: XCTestCase {
             XCTAssertEqual(report.multiClassAUC, plain.multiClassAUC, c.name)
             XCTAssertEqual(report.perClassAUC, plain.perClassAUC, c.name)
         }
-        XCTAssertEqual(checked, 4)
+        XCTAssertEqual(checked, 5)
+    }
+
+    /// MCC (scikit-learn), G-mean (imbalanced-learn), ECE (the fixture's float64 reference),
+    /// average precision (scikit-learn) and the minority / majority means.
+    func testImbalanceMetricsMatchReferences() throws {
+        let fixture = try fixture
+        for c in fixture.cases {
+            let e = c.expected
+            let report = try evaluate(scores: c.floatScores, labels: c.labels, classCount: c.classCount,
+                                      minorityClasses: c.minorityClasses)
+            XCTAssertEqual(report.matthewsCorrelation, e.mcc, accuracy: tolerance, c.name + " MCC")
+            XCTAssertEqual(try matthewsCorrelation(predictions: e.predictions, labels: c.labels, classCount: c.classCount),
+                           e.mcc, accuracy: tolerance, c.name)
+            XCTAssertEqual(report.geometricMeanRecall, e.gMean, accuracy: tolerance, c.name + " G-mean")
+            XCTAssertEqual(report.expectedCalibrationError, e.ece, accuracy: tolerance, c.name + " ECE")
+            XCTAssertEqual(report.perClassAveragePrecision.count, c.classCount)
+            for k in 0..<c.classCount {
+                try assertEqual(report.perClassAveragePrecision[k], e.perClassAveragePrecision[k], "\(c.name) AP \(k)")
+                try assertEqual(try averagePrecision(scores: c.floatScores, labels: c.labels, positive: k,
+                                                     classCount: c.classCount),
+                                e.perClassAveragePrecision[k], "\(c.name) AP \(k)")
+            }
+            try assertEqual(report.macroAveragePrecision, e.macroAveragePrecision, c.name + " macro AP")
+            if let sk = e.sklearnMacroAveragePrecision { try assertEqual(report.macroAveragePrecision, sk, c.name) }
+            try assertEqual(report.recallMeans.minority, e.recallMeans.minority, c.name + " minority recall")
+            try assertEqual(report.recallMeans.majority, e.recallMeans.majority, c.name + " majority recall")
+            try assertEqual(report.aucMeans.minority, e.aucMeans.minority, c.name + " minority AUC")
+            try assertEqual(report.aucMeans.majority, e.aucMeans.majority, c.name + " majority AUC")
+
+            guard let t = c.thresholding else { continue }
+            let adjusted = try evaluate(scores: c.floatScores, labels: c.labels, classCount: c.classCount,
+                                        thresholdingPriors: try priors(fromCounts: t.trainCounts),
+                                        minorityClasses: c.minorityClasses)
+            XCTAssertEqual(adjusted.matthewsCorrelation, t.mcc, accuracy: tolerance, c.name + " thr MCC")
+            XCTAssertEqual(adjusted.geometricMeanRecall, t.gMean, accuracy: tolerance, c.name + " thr G-mean")
+            XCTAssertEqual(adjusted.expectedCalibrationError, t.ece, accuracy: tolerance, c.name + " thr ECE")
+            try assertEqual(adjusted.recallMeans.minority, t.recallMeans.minority, c.name + " thr minority recall")
+            // Ranking metrics come from the raw scores.
+            XCTAssertEqual(adjusted.perClassAveragePrecision, report.perClassAveragePrecision, c.name)
+            XCTAssertEqual(adjusted.aucMeans, report.aucMeans, c.name)
+        }
     }
 
     /// Exact rationals for the hand-sized cases: the Mann-Whitney count rounds once.

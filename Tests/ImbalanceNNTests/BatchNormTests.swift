@@ -34,7 +34,7 @@ final class BatchNormTests: XCTestCase {
         let bn = BatchNorm(name: "bn", channels: 1)
         let x = Tensor(shape: [2, 1, 1, 2], values: [1, 2, 3, 4])
         let y = Tensor(shape: x.shape)
-        _ = bn.outputShape(for: x.shape)
+        bn.reserve(for: x.shape)
         var ctx = training()
         bn.forward(x, into: y, context: &ctx)
         let inv = 1 / (1.25 + 1e-5).squareRoot()
@@ -47,7 +47,7 @@ final class BatchNormTests: XCTestCase {
     func testRunningStatisticsFollowPyTorchOverSeveralSteps() {
         let c = 3, n = 4, h = 2, w = 3
         let bn = BatchNorm(name: "bn", channels: c)
-        _ = bn.outputShape(for: [n, c, h, w])
+        bn.reserve(for: [n, c, h, w])
         var rng = RandomStream(seed: 11)
         var expectedMean = [Double](repeating: 0, count: c)
         var expectedVar = [Double](repeating: 1, count: c)
@@ -91,7 +91,7 @@ final class BatchNormTests: XCTestCase {
         bn.beta.value[0] = 0.1; bn.beta.value[1] = 2
         let x = Tensor(shape: [2, 2, 1, 3], values: [1, 2, 3, -1, -2, -3, 0, 0.5, 9, 4, 5, 6])
         let y = Tensor(shape: x.shape)
-        _ = bn.outputShape(for: x.shape)
+        bn.reserve(for: x.shape)
         var ctx = inference()
         bn.forward(x, into: y, context: &ctx)
         let mean: [Double] = [0.5, -2], variance: [Double] = [4, 0.25]
@@ -113,7 +113,7 @@ final class BatchNormTests: XCTestCase {
         let x = Tensor(shape: [1, 2, 2, 2], values: [1, 2, 3, 4, 5, 6, 7, 8])
         let y = Tensor(shape: x.shape), dy = Tensor(shape: x.shape), dx = Tensor(shape: x.shape)
         for i in 0..<8 { dy[i] = Float(i) - 3.5 }
-        _ = bn.outputShape(for: x.shape)
+        bn.reserve(for: x.shape)
         var ctx = inference()
         bn.forward(x, into: y, context: &ctx)
         bn.backward(input: x, output: y, outputGradient: dy, inputGradient: dx)
@@ -129,7 +129,7 @@ final class BatchNormTests: XCTestCase {
         var rng = RandomStream(seed: 3)
         let x = Tensor(shape: [3, 2, 2, 2]), y = Tensor(shape: x.shape)
         for i in 0..<x.count { x[i] = 3 * rng.uniformFloat() - 1 }
-        _ = bn.outputShape(for: x.shape)
+        bn.reserve(for: x.shape)
         // Some history first, so the running statistics are not the initial 0 and 1.
         var ctx = training()
         bn.forward(x, into: y, context: &ctx)
@@ -157,12 +157,12 @@ final class BatchNormTests: XCTestCase {
     func testSmallerBatchReusesTheLayer() {
         // A last, smaller batch: statistics over the images actually present.
         let bn = BatchNorm(name: "bn", channels: 1)
-        _ = bn.outputShape(for: [4, 1, 1, 2])
+        bn.reserve(for: [4, 1, 1, 2])
         let x = Tensor(shape: [4, 1, 1, 2], values: [1, 2, 3, 4, 100, 100, 100, 100])
         x.reshape([2, 1, 1, 2])
         let y = Tensor(shape: [4, 1, 1, 2])
         y.reshape([2, 1, 1, 2])
-        _ = bn.outputShape(for: [2, 1, 1, 2])
+        bn.reserve(for: [2, 1, 1, 2])
         var ctx = training()
         bn.forward(x, into: y, context: &ctx)
         XCTAssertEqual(Double(bn.runningMean[0]), 0.25, accuracy: 1e-7)

@@ -3,9 +3,23 @@ import ImbalanceKernels
 import ImbalanceRandom
 @testable import ImbalanceNN
 
+/// Which backward pass a gradient check exercises.
+enum CheckedPass {
+    /// Every parameter trainable, the input gradient asked for: a layer inside a network.
+    case full
+    /// No input gradient: a network's lowest trainable layer (the first layer, or the
+    /// lowest fine-tuned layer of two-phase training).
+    case weightsOnly
+    /// Every parameter frozen, the input gradient asked for: a frozen layer that the
+    /// gradient still has to pass through. Parameter gradients must stay untouched.
+    case frozen
+}
+
 /// One finite-difference checker for every layer (as Caffe's GradientChecker): the scalar
 /// objective is L = sum(output * r) for a fixed random r, so dL/doutput = r, and each
 /// analytic gradient (input and every parameter) is compared with central differences.
+/// `pass` chooses which gradients backward is asked for (`CheckedPass`); those it is not
+/// asked for are checked to stay untouched.
 ///
 /// Composite layers with ReLUs inside (residual blocks) cannot keep every hidden
 /// pre-activation away from the kink at 0 the way a lone ReLU's input can be. With
@@ -17,14 +31,20 @@ import ImbalanceRandom
 /// moves with every weight of its filter, so the affected elements come in groups).
 func checkGradients(of layer: Layer, inputShape: [Int], seed: UInt64 = 1,
                     step: Float = 1e-2, tolerance: Float = 2e-2, kinks: Bool = false,
+                    pass: CheckedPass = .full,
                     prepareInput: ((Tensor) -> Void)? = nil,
+                    prepareLayer: (() -> Void)? = nil,
                     file: StaticString = #filePath, line: UInt = #line) {
+    precondition(pass != .weightsOnly || !layer.parameters.isEmpty,
+                 "\(layer.name): a weights-only check needs parameters")
     var rng = RandomStream(seed: seed)
     layer.initialize(using: &rng)
     // Non-zero biases so that their gradients are exercised through the output.
     for p in layer.parameters {
         for i in 0..<p.value.count { p.value[i] += 0.1 * (2 * rng.uniformFloat() - 1) }
     }
+    prepareLayer?()
+    layer.reserve(for: inputShape)
     let outShape = layer.outputShape(for: inputShape)
     let input = Tensor(shape: inputShape)
     for i in 0..<input.count { input[i] = 2 * rng.uniformFloat() - 1 }
@@ -33,6 +53,14 @@ func checkGradients(of layer: Layer, inputShape: [Int], seed: UInt64 = 1,
     let r = Tensor(shape: outShape)
     for i in 0..<r.count { r[i] = 2 * rng.uniformFloat() - 1 }
     let dX = Tensor(shape: inputShape)
+    // Sentinels in every buffer backward must leave alone.
+    let untouched: Float = 12345
+    dX.buffer.update(repeating: untouched)
+    for p in layer.parameters {
+        p.isTrainable = pass != .frozen
+        p.gradient.buffer.update(repeating: untouched)
+    }
+    defer { for p in layer.parameters { p.isTrainable = true } }
 
     func objective() -> Double {
         var ctx = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 99))
@@ -43,7 +71,8 @@ func checkGradients(of layer: Layer, inputShape: [Int], seed: UInt64 = 1,
     }
 
     _ = objective()
-    layer.backward(input: input, output: output, outputGradient: r, inputGradient: dX)
+    layer.backward(input: input, output: output, outputGradient: r,
+                   inputGradient: pass == .weightsOnly ? nil : dX)
 
     func relativeError(_ numeric: Float, _ analytic: Float) -> Float {
         abs(numeric - analytic) / max(1, abs(numeric), abs(analytic))
@@ -79,7 +108,7 @@ func checkGradients(of layer: Layer, inputShape: [Int], seed: UInt64 = 1,
             }
             worst = max(worst, err)
             if err > tolerance {
-                XCTFail("\(layer.name) d/d\(name)[\(i)]: analytic \(analytic[i]) vs numeric \(numeric)",
+                XCTFail("\(layer.name) (\(pass)) d/d\(name)[\(i)]: analytic \(analytic[i]) vs numeric \(numeric)",
                         file: file, line: line)
                 return
             }
@@ -90,10 +119,23 @@ func checkGradients(of layer: Layer, inputShape: [Int], seed: UInt64 = 1,
                                  file: file, line: line)
     }
 
+    func assertUntouched(_ what: String, _ t: Tensor) {
+        XCTAssertTrue(t.array.allSatisfy { $0 == untouched },
+                      "\(layer.name) (\(pass)): backward wrote the \(what)", file: file, line: line)
+    }
+
     let inputGrad = dX.array
     let paramGrads = layer.parameters.map { $0.gradient.array }
-    compare("input", input, inputGrad)
-    for (p, g) in zip(layer.parameters, paramGrads) { compare(p.name, p.value, g) }
+    if pass == .weightsOnly {
+        assertUntouched("input gradient it was not asked for", dX)
+    } else {
+        compare("input", input, inputGrad)
+    }
+    if pass == .frozen {
+        for p in layer.parameters { assertUntouched("gradient of frozen \(p.name)", p.gradient) }
+    } else {
+        for (p, g) in zip(layer.parameters, paramGrads) { compare(p.name, p.value, g) }
+    }
 }
 
 final class GradientCheckTests: XCTestCase {
@@ -119,25 +161,27 @@ final class GradientCheckTests: XCTestCase {
                        inputShape: [2, 4, 3, 3])
     }
 
-    func testConvolutionInChunks() {
-        // Forces several chunks per batch (column budget smaller than the batch).
-        let conv = Convolution(name: "conv_chunked", inputChannels: 1, filters: 2, kernel: 5)
-        conv.columnBudget = 25 * 25 + 1   // one image per chunk
-        conv.minimumColumns = 1
-        checkGradients(of: conv, inputShape: [3, 1, 9, 9])
-    }
-
-    func testConvolutionInGroupsOnTwoThreads() {
-        // 11 images, two per chunk: six chunks dealt to four groups (two groups get two
-        // chunks, the last chunk holds one image), run on two workers.
-        let conv = Convolution(name: "conv_groups", inputChannels: 2, filters: 3, kernel: 3,
-                               padding: 1)
-        conv.columnBudget = 2 * 18 * 16
-        conv.minimumColumns = 1
-        let saved = Parallel.threads
-        Parallel.threads = 2
-        defer { Parallel.threads = saved }
-        checkGradients(of: conv, inputShape: [11, 2, 4, 4])
+    /// Every convolution variant (`ConvolutionVariant`: chunks, groups, bands, kernel rows,
+    /// Winograd, fused pooling, no bias) in all three backward passes: full, weights only
+    /// (the first layer, or the lowest layer two-phase training fine-tunes) and frozen (a
+    /// frozen layer the gradient passes through).
+    func testEveryConvolutionVariantInEveryBackwardPass() {
+        for variant in ConvolutionVariant.all where variant.finiteDifferences {
+            for threads in [1, 2] {
+                Parallel.threads = threads
+                defer { Parallel.threads = 1 }
+                for pass in [CheckedPass.full, .weightsOnly, .frozen] {
+                    let (layer, _) = variant.makeLayer()
+                    // A max pooling switches its argmax where two window values cross: a
+                    // kink, which a smaller step meets less often (every weight moves every
+                    // window of its filter) and `kinks` tells apart. At 1e-4 the fp32
+                    // rounding of the objective's difference stays near 5e-3 relative.
+                    let pooled = variant.pooling != nil
+                    checkGradients(of: layer, inputShape: variant.input, seed: 7,
+                                   step: pooled ? 1e-4 : 1e-2, kinks: pooled, pass: pass)
+                }
+            }
+        }
     }
 
     func testFullyConnectedInPiecesOnTwoThreads() {
@@ -154,6 +198,13 @@ final class GradientCheckTests: XCTestCase {
                        inputShape: [3, 3, 2, 2])
     }
 
+    func testFullyConnectedWeightsOnlyAndFrozen() {
+        for pass in [CheckedPass.weightsOnly, .frozen] {
+            checkGradients(of: FullyConnected(name: "fc", inputs: 12, outputs: 5),
+                           inputShape: [3, 12], pass: pass)
+        }
+    }
+
     func testFullyConnectedMSRA() {
         checkGradients(of: FullyConnected(name: "fc_msra", inputs: 12, outputs: 5,
                                           initialization: .msra),
@@ -168,14 +219,6 @@ final class GradientCheckTests: XCTestCase {
         checkGradients(of: conv, inputShape: [2, 3, 7, 7])
     }
 
-    func testConvolutionWithoutBiasInChunks() {
-        let conv = Convolution(name: "conv_nobias_chunked", inputChannels: 2, filters: 3,
-                               kernel: 3, padding: 1, bias: false)
-        conv.columnBudget = 2 * 18 * 25   // two 5x5 images per chunk, so chunks of 2 and 1
-        conv.minimumColumns = 1
-        checkGradients(of: conv, inputShape: [3, 2, 5, 5])
-    }
-
     func testGlobalAveragePool() {
         checkGradients(of: GlobalAveragePool(name: "gap"), inputShape: [2, 3, 4, 5])
     }
@@ -184,6 +227,24 @@ final class GradientCheckTests: XCTestCase {
         // Training mode: mean and variance depend on the input, which the input gradient
         // must account for; gamma and beta are checked too (all parameters are).
         checkGradients(of: BatchNorm(name: "bn", channels: 3), inputShape: [2, 3, 4, 4])
+    }
+
+    func testBatchNormWeightsOnly() {
+        checkGradients(of: BatchNorm(name: "bn", channels: 3), inputShape: [2, 3, 4, 4],
+                       pass: .weightsOnly)
+    }
+
+    /// Frozen (two-phase training's phase 2): normalised with the running averages, so
+    /// the input gradient is gamma / sqrt(running variance + eps) times dY.
+    func testBatchNormFrozenUsesTheRunningAverages() {
+        let bn = BatchNorm(name: "bn_frozen", channels: 3)
+        checkGradients(of: bn, inputShape: [2, 3, 4, 4], pass: .frozen, prepareLayer: {
+            for ch in 0..<3 {
+                bn.runningMean[ch] = 0.3 * Float(ch) - 0.2
+                bn.runningVariance[ch] = 0.5 + Float(ch)
+            }
+        })
+        XCTAssertFalse(bn.isFrozen, "the checker unfreezes the layer after the check")
     }
 
     func testBatchNormTrainingOneByOne() {
@@ -217,6 +278,20 @@ final class GradientCheckTests: XCTestCase {
         let block = ResidualBlock(name: "res_s2", inputChannels: 3, outputChannels: 4, stride: 2)
         XCTAssertEqual(block.outputShape(for: [2, 3, 6, 6]), [2, 4, 3, 3])
         checkGradients(of: block, inputShape: [2, 3, 6, 6], step: 1e-3, kinks: true)
+    }
+
+    /// The block as the lowest trainable layer (no input gradient), and frozen (every
+    /// inner batch norm then normalises with its running averages).
+    func testResidualBlockWeightsOnlyAndFrozen() {
+        for pass in [CheckedPass.weightsOnly, .frozen] {
+            let identity = ResidualBlock(name: "res_id", inputChannels: 3, outputChannels: 3)
+            checkGradients(of: identity, inputShape: [2, 3, 6, 6], step: 1e-3, kinks: true,
+                           pass: pass)
+            let projection = ResidualBlock(name: "res_s2", inputChannels: 3, outputChannels: 4,
+                                           stride: 2)
+            checkGradients(of: projection, inputShape: [2, 3, 6, 6], step: 1e-3, kinks: true,
+                           pass: pass)
+        }
     }
 
     func testResidualBlockStride2OddSize() {

@@ -227,6 +227,32 @@ final class ModelTests: XCTestCase {
         XCTAssertTrue(fc.bias.gradient.array.allSatisfy { $0 == 0.25 * 4 })
     }
 
+    /// Phase 2 of two-phase training: backward stops at the lowest fine-tuned layer, which
+    /// gets no input gradient. The fine-tuned layers' gradients have the bits of a full
+    /// backward from the same forward pass (the same weight-gradient calls in the same
+    /// order; the lowest layer only skips its input-gradient calls), and no frozen
+    /// parameter's gradient is written.
+    func testPhaseTwoBackwardGivesTheFineTunedLayersTheirFullGradients() throws {
+        for (name, batch) in [("lenet5", 5), ("allcnn", 3)] {
+            let net = try Models.make(name, classes: 10)
+            let out = forward(net, batch: batch, training: true)
+            var rng = RandomStream(seed: 9)
+            for i in 0..<out.count { net.outputGradient[i] = 2 * rng.uniformFloat() - 1 }
+            net.backward()
+            let fineTuned = Models.fineTunedLayers(model: name)
+            let tuned = net.layers.filter { fineTuned.contains($0.name) }.flatMap(\.parameters)
+            let full = tuned.map { $0.gradient.array.map(\.bitPattern) }
+            net.freezeAll(except: fineTuned)
+            for p in net.parameters { p.gradient.buffer.update(repeating: .nan) }
+            net.backward()
+            XCTAssertEqual(tuned.map { $0.gradient.array.map(\.bitPattern) }, full, name)
+            for p in net.parameters where !p.isTrainable {
+                XCTAssertTrue(p.gradient.array.allSatisfy(\.isNaN), "\(name): \(p.name) written")
+            }
+            net.unfreezeAll()
+        }
+    }
+
     func testResNet10LearnsAFixedBatch() {
         // End to end through every block: a few SGD steps must fit four labelled images.
         let net = Models.resnet10(stem: .cifar, inputSize: 8, classes: 4)

@@ -63,10 +63,12 @@ final class ReportTests: XCTestCase {
         ])
         XCTAssertTrue(md.contains("Thresholding rows are omitted"))
         XCTAssertTrue(md.contains("verified: equal bit for bit in 8 of 8 records"))
-        // Findings computed from these cells.
-        XCTAssertTrue(md.contains("- ROS best or tied in 2 of 2 step-imbalance cells — consistent with the paper"))
-        XCTAssertTrue(md.contains("- at μ = 0.2: RUS below baseline in 1 of 1 cells — consistent with the paper"))
-        XCTAssertTrue(md.contains("- baseline AUC falls as μ grows (fixed ρ) in 1 of 1 adjacent pairs"))
+        // Findings computed from these cells; one or two repetitions cannot be tested.
+        XCTAssertTrue(md.contains("- ROS best or tied in 2 of 2 step-imbalance cells (highest mean in 2) — too few repetitions to test"))
+        // Paired by repetition: RUS's one run (0.905) is above its repetition's baseline (0.90),
+        // although below the baseline's mean over two repetitions.
+        XCTAssertTrue(md.contains("- at μ = 0.2: RUS below the baseline in 0 of 1 cell — too few repetitions to test"))
+        XCTAssertTrue(md.contains("- baseline AUC lower with more minority classes (fixed ρ) in 1 of 1 pair of cells — too few repetitions to test"))
         XCTAssertTrue(md.contains("- no ρ has both linear and step (μ = 0.5) baseline results — not assessed"))
     }
 
@@ -82,20 +84,22 @@ final class ReportTests: XCTestCase {
 
     func testAccuracyTableWithAndWithoutThresholding() {
         let md = build(handRecords()).markdown
-        let lines = table(after: "#### ρ = 10", in: md, occurrence: 1)
+        // Paper Fig. 6 layout: one table per number of minority classes, columns ρ (the first
+        // table under this heading is Fig. 3's AUC table).
+        let lines = table(after: "#### μ = 0.2 (2 of 10 classes minority)", in: md, occurrence: 1)
         XCTAssertEqual(lines, [
-            "| Method | μ = 0.2 (2 min.) | μ = 0.5 (5 min.) |",
-            "|---|---:|---:|",
-            "| Baseline | 0.8100 ± 0.0141 (n=2) | 0.7500 ± – (n=1) |",
-            "| Thresholding | **0.8600 ± 0.0141 (n=2)** | **0.7800 ± – (n=1)** |",
-            "| ROS | 0.8400 ± 0.0141 (n=2) | 0.7600 ± – (n=1) |",
-            "| ROS + thr. | 0.8500 ± 0.0141 (n=2) | 0.7700 ± – (n=1) |",
-            "| RUS | 0.7000 ± – (n=1) | 0.7000 ± – (n=1) |",
-            "| RUS + thr. | 0.6000 ± – (n=1) | 0.6500 ± – (n=1) |",
+            "| Method | ρ = 10 |",
+            "|---|---:|",
+            "| Baseline | 0.8100 ± 0.0141 (n=2) |",
+            "| Thresholding | **0.8600 ± 0.0141 (n=2)** |",
+            "| ROS | 0.8400 ± 0.0141 (n=2) |",
+            "| ROS + thr. | 0.8500 ± 0.0141 (n=2) |",
+            "| RUS | 0.7000 ± – (n=1) |",
+            "| RUS + thr. | 0.6000 ± – (n=1) |",
         ])
-        XCTAssertTrue(md.contains("- thresholding raises Baseline accuracy in 2 of 2 cells — consistent with the paper"))
-        XCTAssertTrue(md.contains("- thresholding raises ROS accuracy in 2 of 2 cells — consistent with the paper"))
-        XCTAssertTrue(md.contains("- thresholding raises RUS accuracy in 0 of 2 cells — consistent with the paper"))
+        XCTAssertTrue(md.contains("- thresholding raises Baseline accuracy in 2 of 2 cells — too few repetitions to test"))
+        XCTAssertTrue(md.contains("- thresholding raises ROS accuracy in 2 of 2 cells — too few repetitions to test"))
+        XCTAssertTrue(md.contains("- thresholding lowers RUS accuracy in 2 of 2 cells — too few repetitions to test"))
     }
 
     func testOrderIndependentAndFreeOfTimingsAndPaths() {
@@ -161,13 +165,15 @@ final class ReportTests: XCTestCase {
 
     func testChartsAreWellFormedSVGAndReferenced() throws {
         let report = build(Make.study())
-        // Kinds a, b, c (linear, exponential) and e; no chart for accuracy or balanced tables.
+        // Paper figures per setting, then the critical-difference diagram and the per-class charts.
         XCTAssertEqual(report.charts.map(\.fileName), [
-            "cifar10-co-lenet5-step-rho-50.svg", "cifar10-co-lenet5-step-mu-0.5.svg",
-            "mnist-lenet5-step-rho-10.svg", "mnist-lenet5-step-rho-100.svg",
-            "mnist-lenet5-step-mu-0.2.svg", "mnist-lenet5-step-mu-0.5.svg",
-            "mnist-lenet5-linear.svg", "mnist-lenet5-exponential.svg",
-            "mnist-lenet5-partial-step-rho-100-mu-0.5.svg",
+            "cifar10-co-lenet5-fig3-step-auc-vs-rho.svg", "cifar10-co-lenet5-fig4-step-auc-vs-mu.svg",
+            "cifar10-co-lenet5-fig6-step-accuracy-vs-rho.svg", "cifar10-co-lenet5-per-class-auc.svg",
+            "cifar10-co-lenet5-per-class-recall.svg",
+            "mnist-lenet5-fig3-step-auc-vs-rho.svg", "mnist-lenet5-fig4-step-auc-vs-mu.svg",
+            "mnist-lenet5-linear-auc-vs-rho.svg", "mnist-lenet5-exponential-auc-vs-rho.svg",
+            "mnist-lenet5-fig6-step-accuracy-vs-rho.svg", "mnist-lenet5-fig7-partial-resampling.svg",
+            "mnist-lenet5-critical-difference.svg", "mnist-lenet5-per-class-auc.svg", "mnist-lenet5-per-class-recall.svg",
         ])
         for chart in report.charts {
             XCTAssertTrue(report.markdown.contains("](out-charts/\(chart.fileName))\n"), chart.fileName)
@@ -177,19 +183,28 @@ final class ReportTests: XCTestCase {
             XCTAssertTrue(parser.parse(), "\(chart.fileName): \(String(describing: parser.parserError))")
             XCTAssertEqual(checker.root, "svg")
             XCTAssertEqual(checker.rootNamespace, "http://www.w3.org/2000/svg")
-            XCTAssertGreaterThan(checker.counts["circle", default: 0], 0)
-            if !chart.fileName.hasPrefix("cifar10") && !chart.fileName.contains("exponential") {
-                XCTAssertGreaterThan(checker.counts["polyline", default: 0], 0)
-            }
             XCTAssertGreaterThan(checker.counts["text", default: 0], 5)
+            // Titles in words, never the internal ids.
+            XCTAssertFalse(checker.text.contains("lenet5"), chart.fileName)
+            XCTAssertTrue(checker.text.contains("LeNet-5"), chart.fileName)
+            if chart.fileName.contains("critical-difference") {
+                XCTAssertGreaterThan(checker.counts["path", default: 0], 2)
+                continue
+            }
+            XCTAssertGreaterThan(checker.counts["circle", default: 0], 0, chart.fileName)
+            let connected = !chart.fileName.hasPrefix("cifar10") && !chart.fileName.contains("exponential")
+                && !chart.fileName.contains("per-class")
+            if connected { XCTAssertGreaterThan(checker.counts["polyline", default: 0], 0, chart.fileName) }
             if chart.fileName.hasPrefix("cifar10") {
-                XCTAssertTrue(checker.text.contains("cifar10 & <co> · lenet5"), "escaped title round-trips")
+                XCTAssertTrue(checker.text.contains("CIFAR-10 & <co>, LeNet-5"), "escaped title round-trips")
             }
         }
+        XCTAssertTrue(report.charts[5].svg.contains("(paper Fig. 3)"))
+        XCTAssertTrue(report.charts[5].svg.contains("(a) 2 of 10 classes minority (μ = 0.2)"))
         // The group label from the records is escaped in the markdown.
         XCTAssertTrue(report.markdown.contains("## cifar10 & \\<co\\> · lenet5"))
         // Coordinates carry at most two decimals.
-        let svg = report.charts[2].svg
+        let svg = report.charts[5].svg
         XCTAssertNil(svg.range(of: #"\d\.\d{3}"#, options: .regularExpression))
     }
 
@@ -209,8 +224,8 @@ final class ReportTests: XCTestCase {
 
     func testStudyFindingsAreComputedNotFixed() {
         let md = build(Make.study()).markdown
-        XCTAssertTrue(md.contains("- mnist · lenet5: overall 14 of 14 cells — consistent with the paper"))
-        XCTAssertTrue(md.contains("- mnist · lenet5: linear above step (μ = 0.5) in 0 of 2 values of ρ — differs from the paper"))
+        XCTAssertTrue(md.contains("- mnist · lenet5: two-phase ROS between baseline and ROS in 7 of 7 cells — too few repetitions to test"))
+        XCTAssertTrue(md.contains("- mnist · lenet5: linear above step (μ = 0.5) in 0 of 2 values of ρ — too few repetitions to test"))
         XCTAssertTrue(md.contains("- cifar10 & \\<co\\> · lenet5: no cell has baseline, a sampler and its two-phase result — not assessed"))
         XCTAssertTrue(md.contains("### Linear imbalance: AUC vs ρ (paper Fig. 5)"))
         XCTAssertTrue(md.contains("### Exponential imbalance: AUC vs ρ"))
@@ -237,7 +252,9 @@ final class ReportTests: XCTestCase {
                         "class-weighted", "alpha", "zeta"])
         XCTAssertEqual(Methods.label("baseline+thresholding"), "Thresholding")
         XCTAssertEqual(Methods.label("two-phase-ROS"), "Two-phase ROS")
-        XCTAssertEqual(Methods.label("focal"), "focal")
+        XCTAssertEqual(Methods.label("focal"), "Focal loss", "labels come from the method registry")
+        XCTAssertEqual(Methods.label("focal-2030"), "focal-2030", "names the registry does not know are shown as they are")
+        XCTAssertEqual(Methods.sorted(["cRT", "focal", "SMOTE", "ROS"]), ["ROS", "SMOTE", "focal", "cRT"])
     }
 
     func testEmptyInputAndTotalTrainingTime() {

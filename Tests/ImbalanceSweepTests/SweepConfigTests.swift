@@ -21,6 +21,37 @@ final class SweepConfigTests: XCTestCase {
         XCTAssertEqual(Set(jobs.map(RunID.make)).count, 54, "ids are unique")
     }
 
+    /// The tested study: 10 cells, 10 repetitions, enough for the Wilcoxon signed-rank test
+    /// with Holm over 10 cells to reach 0.05 (10 * 2^(1-10) < 0.05).
+    func testStudyPresetCanShowSignificance() throws {
+        let config = try SweepConfig.load(path: Self.repoRoot + "/configs/buda-mnist-study.yaml")
+        XCTAssertEqual(config.stepRhos, [10, 100, 1000])
+        XCTAssertEqual(config.stepMus, [0.1, 0.5, 0.9])
+        XCTAssertEqual(config.linearRhos, [1000])
+        XCTAssertGreaterThanOrEqual(config.repetitions, 6)
+        XCTAssertEqual(config.iterations, 3000)
+        XCTAssertEqual(config.bootstrapResamples, 1000)
+        XCTAssertFalse(config.saveScores)
+        let cells = config.stepRhos.count * config.stepMus.count + config.linearRhos.count
+        XCTAssertLessThan(Double(cells) * 2 / Double(1 << config.repetitions), 0.05)
+        XCTAssertEqual(SweepPlan.jobs(for: config).count, cells * config.repetitions * 3)
+    }
+
+    func testEvaluationKeysAreValidated() throws {
+        let base = "name: e\ndataset: mnist\nrepetitions: 1\niterations: 10\nmethods: [baseline]\nstep: {rho: [10], mu: [0.5]}\n"
+        let ok = try SweepConfig.parse(yaml: base + "bootstrapResamples: 0\nsaveScores: true\n", path: "e.yaml")
+        XCTAssertEqual(ok.bootstrapResamples, 0)
+        XCTAssertTrue(ok.saveScores)
+        let defaults = try SweepConfig.parse(yaml: base, path: "e.yaml")
+        XCTAssertEqual(defaults.bootstrapResamples, 1000)
+        XCTAssertFalse(defaults.saveScores)
+        XCTAssertThrowsError(try SweepConfig.parse(yaml: base + "bootstrapResamples: -1\nsaveScores: maybe\n", path: "e.yaml")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("e.yaml:7: 'bootstrapResamples' must be a whole number >= 0"), text)
+            XCTAssertTrue(text.contains("e.yaml:8: 'saveScores' must be true or false, found 'maybe'"), text)
+        }
+    }
+
     func testEveryPresetParses() throws {
         let dir = Self.repoRoot + "/configs"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }
@@ -38,7 +69,7 @@ final class SweepConfigTests: XCTestCase {
         model: lenet6
         repetitions: 0
         iterations: 100
-        methods: [baseline, SMOTE]
+        methods: [baseline, smote]
         step: {rho: [10, 0.5], mu: [0.5]}
         colour: blue
         """
@@ -46,7 +77,7 @@ final class SweepConfigTests: XCTestCase {
             let text = "\(error)"
             XCTAssertTrue(text.contains("bad.yaml:3: unknown model 'lenet6'"), text)
             XCTAssertTrue(text.contains("bad.yaml:4: 'repetitions' must be a whole number >= 1"), text)
-            XCTAssertTrue(text.contains("bad.yaml:6: unknown method 'SMOTE'"), text)
+            XCTAssertTrue(text.contains("bad.yaml:6: unknown method 'smote' (did you mean 'SMOTE'?)"), text)
             XCTAssertTrue(text.contains("bad.yaml:7: 'step.rho' must be a number >= 1, found '0.5'"), text)
             XCTAssertTrue(text.contains("bad.yaml:8: unknown key 'colour'"), text)
         }

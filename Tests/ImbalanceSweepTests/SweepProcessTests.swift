@@ -95,6 +95,44 @@ final class SweepProcessTests: XCTestCase {
         }
     }
 
+    /// `saveScores: true`: every finished record gets its ID.scores sidecar (written before
+    /// the record), from which its metrics, intervals included, are recomputed exactly.
+    func testSaveScoresWritesASidecarPerRecord() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable),
+              FileManager.default.fileExists(atPath: mnist) else {
+            throw XCTSkip("needs the imbench binary and ../shared/datasets/mnist")
+        }
+        let tmp = NSTemporaryDirectory() + "imbench-scores-\(getpid())"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let yaml = """
+        name: scores-test
+        dataset: mnist
+        repetitions: 1
+        iterations: 20
+        batchSize: 16
+        maxPerClass: 100
+        bootstrapResamples: 50
+        saveScores: true
+        methods: [baseline, thresholding, ROS, two-phase-ROS]
+        step: {rho: [10], mu: [0.5]}
+        """
+        let config = tmp + "/sweep.yaml"
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runSweep(config, out: tmp + "/out"), 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: tmp + "/out/records").sorted()
+        let records = files.filter { $0.hasSuffix(".json") }
+        XCTAssertEqual(records.count, 2)
+        for f in records {
+            let record = try RecordIO.read(tmp + "/out/records/" + f)
+            let scores = try ScoreFile.read(ScoreFile.path(forRecord: tmp + "/out/records/" + f))
+            XCTAssertEqual(scores.recordID, record.id)
+            XCTAssertEqual(record.results.values.first?.bootstrap?.resamples, 50)
+            XCTAssertEqual(try MethodEvaluation.recompute(record: record, scores: scores), record.results, f)
+        }
+    }
+
     func testResultsPathThatIsAFileStopsWithAClearError() throws {
         guard FileManager.default.isExecutableFile(atPath: executable),
               FileManager.default.fileExists(atPath: mnist) else {

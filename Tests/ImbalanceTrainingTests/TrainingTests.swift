@@ -107,6 +107,61 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(a.curves["phase2"]?.count, 3)
     }
 
+    /// Schema 2: every method carries the new metrics and bootstrap intervals; the score
+    /// sidecar round-trips and recomputes every metric exactly, intervals included; the
+    /// intervals bracket the point estimates; without the bootstrap the rest is unchanged.
+    func testScoresSidecarRecomputesEveryMetric() throws {
+        let splits = try sharedMNIST()
+        let job = smallJob(sampler: "ROS", twoPhase: true, iterations: 40,
+                           profile: ProfileSpec(kind: "step", rho: 10, mu: 0.3))
+        let out = try Experiment.runKeepingScores(job, id: RunID.make(job), splits: splits,
+                                                  bootstrap: .init(resamples: 200), keepScores: true)
+        let record = out.record
+        XCTAssertEqual(record.schemaVersion, 2)
+        XCTAssertNotNil(record.seeds["bootstrap"])
+        let file = try XCTUnwrap(out.scores)
+        XCTAssertEqual(file.sets.map(\.phase), ["phase1", "phase2"])
+        XCTAssertEqual(file.sets[0].methods, ["ROS", "ROS+thresholding"])
+        for (name, m) in record.results {
+            XCTAssertNotNil(m.matthewsCorrelation, name)
+            XCTAssertNotNil(m.macroAveragePrecision, name)
+            XCTAssertNotNil(m.expectedCalibrationError, name)
+            XCTAssertEqual(m.minorityRecall == nil, false, name)
+            let b = try XCTUnwrap(m.bootstrap, name)
+            XCTAssertEqual(b.resamples, 200)
+            let auc = try XCTUnwrap(b.multiClassAUC)
+            XCTAssertLessThanOrEqual(auc.lower, m.multiClassAUC, name)
+            XCTAssertGreaterThanOrEqual(auc.upper, m.multiClassAUC, name)
+            XCTAssertLessThanOrEqual(b.accuracy.lower, m.accuracy, name)
+            XCTAssertGreaterThanOrEqual(b.accuracy.upper, m.accuracy, name)
+        }
+        // A method and its thresholded variant share the resamples: the same AUC interval.
+        XCTAssertEqual(record.results["ROS"]?.bootstrap?.multiClassAUC,
+                       record.results["ROS+thresholding"]?.bootstrap?.multiClassAUC)
+
+        let path = NSTemporaryDirectory() + "/imbench-scores-\(getpid()).scores"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try file.write(to: path)
+        let back = try ScoreFile.read(path)
+        XCTAssertEqual(back, file)
+        XCTAssertEqual(try MethodEvaluation.recompute(record: record, scores: back), record.results)
+        // A corrupted byte is an error naming the file, never a silent wrong metric.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ScoreFile.read(path)) { error in
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("checksum"), "\(error)")
+        }
+
+        // No bootstrap: the same record without intervals.
+        var plain = try Experiment.run(job, id: RunID.make(job), splits: splits, bootstrap: .init(resamples: 0))
+        XCTAssertTrue(plain.results.values.allSatisfy { $0.bootstrap == nil })
+        var stripped = record
+        for key in stripped.results.keys { stripped.results[key]?.bootstrap = nil }
+        plain.timings = record.timings
+        XCTAssertEqual(plain, stripped)
+    }
+
     /// The imbalance, the sampler and the priors are what the protocol says.
     func testJobAppliesImbalanceAndSampler() throws {
         let splits = try sharedMNIST()

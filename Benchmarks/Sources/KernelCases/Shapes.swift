@@ -1,3 +1,5 @@
+import ImbalanceReferences
+
 /// One convolution layer of the study's networks at the batch size it is benchmarked with.
 ///
 /// The catalogue lists each distinct shape once: a shape that a network repeats (All-CNN's
@@ -24,11 +26,12 @@ public struct ConvShape: Sendable, Hashable, Codable {
         height = size; width = size; self.batch = batch
     }
 
-    public var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
-    public var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
-    public var outPlane: Int { outHeight * outWidth }
+    /// Output size by the references' floor rule.
+    public var outHeight: Int { reference.outHeight }
+    public var outWidth: Int { reference.outWidth }
+    public var outPlane: Int { reference.outPlane }
     /// Rows of the im2col matrix: C*K*K, the depth of every GEMM the layer issues.
-    public var patchSize: Int { inputChannels * kernel * kernel }
+    public var patchSize: Int { reference.patchSize }
     public var macsPerImage: Int { filters * outPlane * patchSize }
     public var macs: Int { batch * macsPerImage }
     /// Floating-point operations of one pass (forward, input gradient or weight gradient):
@@ -36,6 +39,12 @@ public struct ConvShape: Sendable, Hashable, Codable {
     public var flops: Double { 2 * Double(macs) }
 
     public var id: String { "\(network).\(layer).b\(batch)" }
+
+    /// The dimensions the naive references take.
+    public var reference: Reference.ConvolutionShape {
+        Reference.ConvolutionShape(inputChannels: inputChannels, filters: filters, kernel: kernel,
+                                   stride: stride, padding: padding, height: height, width: width)
+    }
 
     /// The same layer at another batch size.
     public func with(batch: Int) -> ConvShape {
@@ -68,30 +77,28 @@ public struct PoolShape: Sendable, Hashable, Codable {
         self.batch = batch
     }
 
-    /// Caffe's ceil rule without padding: windows that start inside the image count.
-    public var outHeight: Int { (height - kernel + stride - 1) / stride + 1 }
-    public var outWidth: Int { (width - kernel + stride - 1) / stride + 1 }
-    public var inputCount: Int { batch * channels * height * width }
-    public var outputCount: Int { batch * channels * outHeight * outWidth }
+    /// Caffe's ceil rule without padding (the references'): windows that start inside the
+    /// image count.
+    public var outHeight: Int { reference.outHeight }
+    public var outWidth: Int { reference.outWidth }
+    public var inputCount: Int { reference.inputCount }
+    public var outputCount: Int { reference.outputCount }
     public var id: String { "\(network).\(layer).b\(batch)" }
+    /// The dimensions the naive references take.
+    public var reference: Reference.PoolShape {
+        Reference.PoolShape(batch: batch, channels: channels, height: height, width: width,
+                            kernel: kernel, stride: stride)
+    }
     public var description: String {
         "\(channels)×\(height)×\(width) \(kernel)×\(kernel)/\(stride) → "
             + "\(channels)×\(outHeight)×\(outWidth), N=\(batch)"
     }
 }
 
-/// One row-major sgemm call, C (m×n) = op(A) (m×k) · op(B) (k×n).
-public struct GemmShape: Sendable, Hashable, Codable {
-    public let m: Int
-    public let n: Int
-    public let k: Int
-    public let transA: Bool
-    public let transB: Bool
+/// One row-major sgemm call, C (m×n) = op(A) (m×k) · op(B) (k×n): the references' shape.
+public typealias GemmShape = Reference.GemmShape
 
-    public init(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) {
-        self.m = m; self.n = n; self.k = k; self.transA = transA; self.transB = transB
-    }
-
+extension GemmShape {
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     public var id: String { "sgemm.\(transA ? "T" : "N")\(transB ? "T" : "N").\(m)x\(n)x\(k)" }
     public var description: String {

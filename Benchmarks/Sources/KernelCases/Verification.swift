@@ -1,4 +1,5 @@
 import Foundation
+import ImbalanceReferences
 
 /// The largest error, relative to the reference's scale, that a kernel may show against its
 /// naive Double reference. Float32 sums of a few thousand products stay near 1e-6 here, so

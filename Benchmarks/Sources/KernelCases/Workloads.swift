@@ -1,6 +1,7 @@
 import ImbalanceKernels
 import ImbalanceNN
 import ImbalanceRandom
+import ImbalanceReferences
 
 /// One timed operation of a workload. Its closures hold their workload (and so its buffers)
 /// alive, so a pass stays valid after the workload's own variable is gone.
@@ -71,23 +72,25 @@ public final class ConvolutionWorkload: Workload {
     let input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: Tensor
     var context = ForwardContext(training: true, dropoutRNG: RandomStream(seed: 0))
     var rng: RandomStream
-    /// Images per column chunk at the benchmark batch, as the layer computes it.
+    /// Images per column chunk at the benchmark batch, as the layer's plan has it.
     public let chunk: Int
-    let chunkCapacity: Int
+    /// The smallest batch that still uses more than one column chunk, when the benchmark
+    /// batch does (the benchmark batch otherwise).
+    public let verificationBatch: Int
     // Buffers of the GEMM-only passes, sized as the layer's own.
     let gemmWeight: UnsafeMutablePointer<Float>
     let gemmColumn: UnsafeMutablePointer<Float>
     let gemmProduct: UnsafeMutablePointer<Float>
     let gemmWeightGradient: UnsafeMutablePointer<Float>
 
-    /// `columnBudget` overrides the layer's default only in tests, to force several chunks
-    /// on shapes small enough to check quickly.
-    public init(_ s: ConvShape, seed: UInt64 = 1, columnBudget: Int? = nil) {
+    /// `tuning` differs from the layer's default only in tests, to force several chunks on
+    /// shapes small enough to check quickly.
+    public init(_ s: ConvShape, seed: UInt64 = 1, tuning: ConvolutionTuning = .standard) {
         shape = s
         rng = RandomStream(seed: seed, label: s.id)
         layer = Convolution(name: s.id, inputChannels: s.inputChannels, filters: s.filters,
-                            kernel: s.kernel, stride: s.stride, padding: s.padding)
-        if let columnBudget { layer.columnBudget = columnBudget }
+                            kernel: s.kernel, stride: s.stride, padding: s.padding,
+                            tuning: tuning)
         layer.initialize(using: &rng)
         input = Tensor(shape: [s.batch, s.inputChannels, s.height, s.width])
         output = Tensor(shape: [s.batch, s.filters, s.outHeight, s.outWidth])
@@ -95,8 +98,12 @@ public final class ConvolutionWorkload: Workload {
         inputGradient = Tensor(shape: input.shape)
         fill(input.pointer, input.count, &rng)
         fill(outputGradient.pointer, outputGradient.count, &rng)
-        chunkCapacity = max(1, layer.columnBudget / max(1, s.patchSize * s.outPlane))
-        chunk = min(s.batch, chunkCapacity)
+        let layer = self.layer
+        func chunks(_ n: Int) -> ChunkPlan {
+            layer.plan(for: [n, s.inputChannels, s.height, s.width]).chunks
+        }
+        chunk = chunks(s.batch).chunk
+        verificationBatch = (1...s.batch).first { chunks($0).chunkCount > 1 } ?? s.batch
         let weights = s.filters * s.patchSize, columns = chunk * s.outPlane
         gemmWeight = .allocate(capacity: weights)
         gemmWeightGradient = .allocate(capacity: weights)
@@ -132,14 +139,10 @@ public final class ConvolutionWorkload: Workload {
                 GemmShape(m: s.patchSize, n: ld, k: s.filters, transA: true))
     }
 
-    /// The smallest batch that still uses more than one column chunk, when the benchmark
-    /// batch does.
-    public var verificationBatch: Int { min(shape.batch, chunkCapacity + 1) }
-
     public func verified() throws -> (checks: [Check], passes: [Pass]) {
         var checks = try verifyLayer()
         checks += try verifyGemms()
-        _ = layer.outputShape(for: input.shape)
+        layer.reserve(for: input.shape)
         return (checks, passes)
     }
 
@@ -152,10 +155,12 @@ public final class ConvolutionWorkload: Workload {
         fill(x.pointer, x.count, &rng)
         fill(dy.pointer, dy.count, &rng)
         precondition(layer.outputShape(for: x.shape) == y.shape, "\(id): unexpected output shape")
+        layer.reserve(for: x.shape)
         let w = layer.weight.value.pointer, b = bias.value.pointer
-        let wantY = Reference.convolutionForward(s, batch: n, x: x.pointer, w: w, b: b)
-        let wantDX = Reference.convolutionInputGradient(s, batch: n, dy: dy.pointer, w: w)
-        let (wantDW, wantDB) = Reference.convolutionWeightGradient(s, batch: n, x: x.pointer,
+        let r = s.reference
+        let wantY = Reference.convolutionForward(r, batch: n, x: x.pointer, w: w, b: b)
+        let wantDX = Reference.convolutionInputGradient(r, batch: n, dy: dy.pointer, w: w)
+        let (wantDW, wantDB) = Reference.convolutionWeightGradient(r, batch: n, x: x.pointer,
                                                                    dy: dy.pointer)
         var checks: [Check] = []
         layer.forward(x, into: y, context: &context)
@@ -312,7 +317,8 @@ public final class PoolWorkload: Workload {
         let s = shape
         precondition(layer.outputShape(for: input.shape) == output.shape,
                      "\(s.id): unexpected pooled shape")
-        let want = Reference.maxPool(s, x: input.pointer, dy: outputGradient.pointer)
+        layer.reserve(for: input.shape)
+        let want = Reference.maxPool(s.reference, x: input.pointer, dy: outputGradient.pointer)
         layer.forward(input, into: output, context: &context)
         layer.backward(input: input, output: output, outputGradient: outputGradient,
                        inputGradient: inputGradient)
@@ -346,7 +352,7 @@ public final class PoolWorkload: Workload {
 // MARK: - im2col / col2im
 
 /// The engine's `im2col` and `col2im` over a whole batch, laid out as the convolution layer
-/// lays them out: images side by side in column chunks of the layer's default budget.
+/// lays them out: images side by side in the column chunks of its default plan.
 public final class UnfoldWorkload: Workload {
     public let shape: ConvShape
     let geometry: ConvGeometry
@@ -363,10 +369,8 @@ public final class UnfoldWorkload: Workload {
                                 kernel: s.kernel, stride: s.stride, pad: s.padding)
         precondition(geometry.outHeight == s.outHeight && geometry.outWidth == s.outWidth,
                      "\(s.id): the engine's output size differs from the catalogue's")
-        // The chunk the layer itself would use, from its own default budget.
-        let budget = Convolution(name: s.id, inputChannels: s.inputChannels, filters: 1,
-                                 kernel: s.kernel).columnBudget
-        chunk = max(1, min(s.batch, budget / max(1, s.patchSize * s.outPlane)))
+        // The chunk the layer itself uses at this batch, by its default plan.
+        chunk = ConvolutionPlan(geometry: geometry, filters: s.filters, images: s.batch).chunks.chunk
         let inCount = s.batch * s.inputChannels * s.height * s.width
         images = .allocate(capacity: inCount)
         gradients = .allocate(capacity: inCount)
@@ -428,7 +432,7 @@ public final class UnfoldWorkload: Workload {
         var wantFold: [Double] = []
         for i in 0..<count {
             wantFold += gathered(image: i, ld: ld).withUnsafeBufferPointer {
-                Reference.col2im(s, column: $0.baseAddress!)
+                Reference.col2im(s.reference, column: $0.baseAddress!)
             }
         }
         let fold = try check(s.id, "col2im", coverage: coverage, gradients + first * inSize,
@@ -437,7 +441,7 @@ public final class UnfoldWorkload: Workload {
         var gotUnfold: [Float] = [], wantUnfold: [Double] = []
         for i in 0..<count {
             gotUnfold += gathered(image: i, ld: ld)
-            wantUnfold += Reference.im2col(s, image: images + (first + i) * inSize)
+            wantUnfold += Reference.im2col(s.reference, image: images + (first + i) * inSize)
         }
         let unfold = try gotUnfold.withUnsafeBufferPointer {
             try check(s.id, "im2col", coverage: coverage, $0.baseAddress!, wantUnfold)
