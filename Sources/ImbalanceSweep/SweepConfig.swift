@@ -195,8 +195,7 @@ extension SweepConfig {
             let method: MethodDefinition
             do { method = try MethodRegistry.lookup(raw) } catch { fail(nameNode, "\(error)"); continue }
             if config.methods.contains(method.name) {
-                if parameterNode != nil { fail(item, "method '\(method.name)' is listed twice") }
-                continue
+                fail(item, "'methods' lists \(method.name) twice"); continue
             }
             config.methods.append(method.name)
             guard let parameterNode else { continue }

@@ -462,7 +462,7 @@ public enum ImbalanceBenchInfo {
     /// (one sequential FMA chain per element, Sources/CGEMM) instead of OpenBLAS, and pins
     /// OpenBLAS's kernel family for the ZCA fit, so that its records are the same on every
     /// x86-64 CPU with AVX2 and FMA.
-    public static let version = "0.5.0"
+    public static let version = "0.6.0"
 }
 
 extension CurvePoint {

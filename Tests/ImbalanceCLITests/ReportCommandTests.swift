@@ -74,18 +74,28 @@ final class ReportCommandTests: CLITestCase {
         XCTAssertEqual(try CLI.run(["report", "runs", "--out", "r.md"], in: dir).status, 0)
         let charts = dir + "/r-charts"
         let before = Set(try FileManager.default.contentsOfDirectory(atPath: charts))
-        XCTAssertTrue(before.contains("mnist-lenet5-step-rho-100.svg"), "\(before)")
+        XCTAssertFalse(before.isEmpty)
         try "mine".write(toFile: charts + "/notes.txt", atomically: true, encoding: .utf8)
         try "<svg/>".write(toFile: charts + "/my-own.svg", atomically: true, encoding: .utf8)
-        // Fewer records: the ρ = 100 charts are no longer written.
+        // A chart the previous report linked to and the next one does not write (as when
+        // records are removed): the previous report is given one more chart line.
+        try "<svg/>".write(toFile: charts + "/gone.svg", atomically: true, encoding: .utf8)
+        let previous = try String(contentsOfFile: dir + "/r.md", encoding: .utf8)
+        try (previous + "\n![gone](r-charts/gone.svg)\n").write(toFile: dir + "/r.md", atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(atPath: dir + "/runs/b.json")
         try FileManager.default.removeItem(atPath: dir + "/runs/c.json")
         let r = try CLI.run(["report", "runs", "--out", "r.md"], in: dir)
         XCTAssertEqual(r.status, 0, r.output)
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: charts))
-        XCTAssertFalse(after.contains("mnist-lenet5-step-rho-100.svg"), "a stale chart of its own was kept")
+        let md = try String(contentsOfFile: dir + "/r.md", encoding: .utf8)
+        XCTAssertFalse(after.contains("gone.svg"), "a stale chart of its own was kept")
+        for f in before.filter({ !md.contains("r-charts/\($0)") }) {
+            XCTAssertFalse(after.contains(f), "a stale chart of its own was kept: \(f)")
+        }
+        for f in after.subtracting(["notes.txt", "my-own.svg"]) {
+            XCTAssertTrue(md.contains("r-charts/\(f)"), "\(f) is neither the report's nor the user's")
+        }
         XCTAssertTrue(after.contains("notes.txt") && after.contains("my-own.svg"), "a user's file was removed: \(after)")
-        XCTAssertTrue(after.contains("mnist-lenet5-step-rho-10.svg"))
         XCTAssertTrue(r.stdout.contains("2 other file(s) in r-charts/ left alone"), r.stdout)
     }
 

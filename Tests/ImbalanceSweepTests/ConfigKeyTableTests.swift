@@ -31,7 +31,7 @@ final class ConfigKeyTableTests: XCTestCase {
             "learningRate": "0.5", "learningRates": "[0.1, 0.2]", "preprocessing": "gcn-zca",
             "augmentation": "crop-mirror", "curveEvery": "10", "curveTestLimit": "100", "balanced": "true",
             "step": "{rho: [100], mu: [0.2]}", "linear": "{rho: [10]}", "exponential": "{rho: [10]}",
-            "partial": "{rho: [100], mu: [0.5], ratios: [10]}",
+            "partial": "{rho: [100], mu: [0.5], ratios: [10]}", "bootstrapResamples": "0", "saveScores": "true",
         ]
         XCTAssertEqual(Set(values.keys), Set(SweepConfig.keyTable.map(\.name)), "a key without a case here")
         let base = try SweepConfig.parse(yaml: minimal, path: "m.yaml")
@@ -92,6 +92,6 @@ final class ConfigKeyTableTests: XCTestCase {
         let lr = rows.first { $0.name == "learningRate" }!
         XCTAssertEqual(lr.defaultText, "the model's: allcnn 0.01, lenet5 0.01, resnet10 0.1")
         XCTAssertEqual(rows.first { $0.name == "partial.samplers" }!.defaultText, "[ROS, RUS]")
-        XCTAssertEqual(rows.first { $0.name == "methods" }!.type, "list of names")
+        XCTAssertEqual(rows.first { $0.name == "methods" }!.type, "list of methods")
     }
 }

@@ -4,21 +4,36 @@ import ImbalanceTraining
 
 final class MethodConfigTests: XCTestCase {
     /// The committed Buda studies were planned before the method registry: the plan made
-    /// through the registry must give the very same jobs (ids are hashes of the full job
-    /// configuration), and every committed record's configuration must encode as it did.
+    /// through the registry must give the very same jobs (the same configurations, so the
+    /// same ids under the records' engine version), and every committed record's
+    /// configuration must encode as it did.
     func testCommittedStudiesKeepTheirJobIds() throws {
         let root = SweepConfigTests.repoRoot
+        func canonical(_ c: JobConfig) throws -> Data {
+            var c = c
+            c.threads = 0
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return try encoder.encode(c)
+        }
         for study in ["buda-mnist-quick", "buda-cifar10-cpu-core"] {
             let config = try SweepConfig.load(path: "\(root)/configs/\(study).yaml")
-            let planned = Set(SweepPlan.jobs(for: config).map(RunID.make))
+            let planned = SweepPlan.jobs(for: config)
             let dir = "\(root)/reports/\(study)/records"
             let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".json") }
             XCTAssertFalse(files.isEmpty, study)
-            XCTAssertEqual(planned, Set(files.map { String($0.dropLast(5)) }), study)
-            for f in files {
-                let data = try XCTUnwrap(FileManager.default.contents(atPath: "\(dir)/\(f)"))
-                let record = try RecordIO.decoder().decode(RunRecord.self, from: data)
-                XCTAssertEqual(RunID.make(record.config), record.id, f)
+            let records = try files.map { f in
+                try RecordIO.decoder().decode(RunRecord.self, from: XCTUnwrap(FileManager.default.contents(atPath: "\(dir)/\(f)")))
+            }
+            XCTAssertEqual(Set(try planned.map(canonical)), Set(try records.map { try canonical($0.config) }), study)
+            for (f, record) in zip(files, records) {
+                // Ids include the engine version from engine 0.6.0 on (RunID.identity).
+                if !record.tool.version.split(separator: ".").compactMap({ Int($0) }).lexicographicallyPrecedes([0, 6, 0]) {
+                    XCTAssertEqual(RunID.make(record.config, engine: record.tool.version), record.id, f)
+                    XCTAssertEqual(f, record.id + ".json")
+                } else {
+                    XCTAssertEqual(RunID.prefix(record.config), String(record.id.split(separator: "-").dropLast().joined(separator: "-")), f)
+                }
                 XCTAssertNil(record.config.parameters)
                 XCTAssertNil(record.config.derivedMethods)
                 XCTAssertNoThrow(try Experiment.validate(record.config), f)
