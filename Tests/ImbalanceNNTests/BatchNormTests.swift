@@ -39,7 +39,11 @@ final class BatchNormTests: XCTestCase {
         bn.forward(x, into: y, context: &ctx)
         let inv = 1 / (1.25 + 1e-5).squareRoot()
         let expected = [-1.5, -0.5, 0.5, 1.5].map { $0 * inv }
+        // Float output vs Double: x - mean is exact here, the scale and the product are each
+        // rounded to Float (|y| < 1.4, so < 2e-7 in all); 1e-6 absolute.
         for i in 0..<4 { XCTAssertEqual(Double(y[i]), expected[i], accuracy: 1e-6) }
+        // The running statistics are the Double update rounded once to Float: half an ulp
+        // is 1.5e-8 at 0.25 and 6e-8 at 1.07, under 1e-7.
         XCTAssertEqual(Double(bn.runningMean[0]), 0.25, accuracy: 1e-7)          // 0.9*0 + 0.1*2.5
         XCTAssertEqual(Double(bn.runningVariance[0]), 0.9 + 0.1 * 5 / 3, accuracy: 1e-7)
     }
@@ -67,12 +71,17 @@ final class BatchNormTests: XCTestCase {
                 let biased = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / m
                 expectedMean[ch] = 0.9 * expectedMean[ch] + 0.1 * mean
                 expectedVar[ch] = 0.9 * expectedVar[ch] + 0.1 * biased * m / (m - 1)
+                // The layer's Double statistics (one pass: E[x^2] - mean^2) differ from these
+                // two-pass ones by < 1e-13; its running averages are stored as Float after each
+                // step (values < 4, ~2e-7 after three steps); 1e-5 absolute.
                 XCTAssertEqual(Double(bn.runningMean[ch]), expectedMean[ch], accuracy: 1e-5,
                                "running mean, step \(step), channel \(ch)")
                 XCTAssertEqual(Double(bn.runningVariance[ch]), expectedVar[ch], accuracy: 1e-5,
                                "running variance, step \(step), channel \(ch)")
                 // The output is normalised with the biased batch variance: zero mean, and
-                // variance var/(var+eps) per channel.
+                // variance var/(var+eps) per channel. y is Float: the mean (< 5) and the scale
+                // (< ~3) are rounded to Float, then x - mean and the product: each y errs by
+                // < 1e-6, so its mean by < 1e-6 and its mean square by < ~2e-6; 1e-5 and 1e-4.
                 var outMean = 0.0, outSq = 0.0
                 for i in 0..<n { for p in 0..<(h * w) {
                     let v = Double(y[(i * c + ch) * h * w + p]); outMean += v; outSq += v * v
@@ -99,6 +108,8 @@ final class BatchNormTests: XCTestCase {
         for i in 0..<2 { for ch in 0..<2 { for p in 0..<3 {
             let k = (i * 2 + ch) * 3 + p
             let e = gamma[ch] * (Double(x[k]) - mean[ch]) / (variance[ch] + 1e-5).squareRoot() + beta[ch]
+            // Float vs Double: the scale, x - mean, the product and + beta each rounded to
+            // Float at magnitudes up to 8.5 (half an ulp 4.8e-7): < 1.5e-6; 1e-5 absolute.
             XCTAssertEqual(Double(y[k]), e, accuracy: 1e-5, "element \(k)")
         } } }
         XCTAssertEqual(bn.runningMean.array, [0.5, -2])
@@ -106,7 +117,9 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testInferenceGradientIsAnAffineMap() {
-        // With running statistics, dx = dy * gamma / sqrt(rv + eps) exactly.
+        // With running statistics, dx = dy * gamma / sqrt(rv + eps) exactly (no batch-statistic
+        // terms). Numerically the layer rounds the scale and a * dy to Float (|dx| < 5): two
+        // half-ulps, < 6e-7 from the Double formula; 1e-5 absolute.
         let bn = BatchNorm(name: "bn", channels: 2)
         bn.runningVariance[0] = 3; bn.runningVariance[1] = 0.5
         bn.gamma.value[0] = 2; bn.gamma.value[1] = -1
@@ -165,6 +178,8 @@ final class BatchNormTests: XCTestCase {
         bn.reserve(for: [2, 1, 1, 2])
         var ctx = training()
         bn.forward(x, into: y, context: &ctx)
+        // 0.1 * 2.5 in Double rounded to Float (half an ulp at 0.25: 1.5e-8); the 100s, if
+        // counted, would give about 5.
         XCTAssertEqual(Double(bn.runningMean[0]), 0.25, accuracy: 1e-7)
     }
 }

@@ -106,6 +106,13 @@ final class LossTests: XCTestCase {
 
     /// The finite-difference checker over every loss type, on the fixture's logits and on
     /// random ones, including a focal gamma below 1 (where (1 - p)^(gamma - 1) is large).
+    ///
+    /// Bound 2e-4 of max(1, |g|): central differences at h = 1e-3 (the step actually taken)
+    /// of a Double loss leave the truncation h^2/6 * |L'''|, largest for LDAM, whose scale
+    /// s = 30 enters L''' as s^3 (up to ~1e-4 relative); the analytic gradient is rounded
+    /// once to Float (6e-8); cross-entropy's kernel takes exp in Float, whose rounding (~1e-7
+    /// of the perturbed row's term) over 2h is of order 1e-5, up to ~1e-4 where one row
+    /// carries most of the class weight. A wrong term errs by far more.
     func testEveryLossPassesTheGradientCheck() throws {
         let f = try LossFixture.load()
         var rng = RandomStream(seed: 4)
@@ -147,10 +154,14 @@ final class LossTests: XCTestCase {
         let a = runLoss(LogitAdjustedLoss.balancedSoftmax(classCounts: f.classCounts), logits: z, labels: f.labels, classes: f.classes)
         let b = runLoss(LogitAdjustedLoss.logitAdjusted(classCounts: f.classCounts, tau: 1), logits: z, labels: f.labels, classes: f.classes)
         XCTAssertEqual(a.loss, b.loss, accuracy: 1e-12)
+        // The gradients are Double values that differ in their last bits, rounded once to
+        // Float: at most one ulp apart (7.5e-9 at |g| <= 1/8); 1e-7.
         for (x, y) in zip(a.gradient, b.gradient) { XCTAssertEqual(x, y, accuracy: 1e-7) }
         // Both report the network's own softmax, not that of the adjusted logits.
         XCTAssertEqual(a.probabilities, b.probabilities)
         let ce = runLoss(CrossEntropyLoss(), logits: z, labels: f.labels, classes: f.classes)
+        // Cross-entropy's kernel sums expf in Float (~1e-7 in log Z), as in
+        // testFocalWithGammaZeroIsCrossEntropy: probabilities <= 1 agree to ~2e-7; 1e-6.
         for (x, y) in zip(a.probabilities, ce.probabilities) { XCTAssertEqual(x, y, accuracy: 1e-6) }
     }
 
@@ -210,6 +221,8 @@ final class LossTests: XCTestCase {
     }
 
     func testCosineClassifierGradientCheckAndInit() {
+        // The checker's default step and bound (their reasons at `checkGradients`): a Float
+        // forward pass, smooth away from zero norms.
         checkGradients(of: CosineClassifier(name: "cosine", inputs: 7, outputs: 4), inputShape: [3, 7],
                        step: 1e-2, tolerance: 2e-2)
         let layer = CosineClassifier(name: "c", inputs: 50, outputs: 3)
@@ -217,6 +230,8 @@ final class LossTests: XCTestCase {
         layer.initialize(using: &rng)
         for j in 0..<3 {
             let row = Array(layer.weight.value.array[(j * 50)..<((j + 1) * 50)])
+            // Each entry is w / Float(|w|) rounded in Float, and the squares are rounded to
+            // Float here: a few roundings of 6e-8 relative, at most ~3e-7 in the sum; 1e-5.
             XCTAssertEqual(row.map { Double($0 * $0) }.reduce(0, +), 1, accuracy: 1e-5, "unit class vectors")
         }
     }

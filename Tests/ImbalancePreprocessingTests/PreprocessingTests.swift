@@ -26,6 +26,9 @@ final class PreprocessingTests: XCTestCase {
         x.withUnsafeMutableBufferPointer { GlobalContrastNormalization.apply($0.baseAddress!, size: 6) }
         let mean = x.reduce(0, +) / 6
         let norm = x.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+        // The outputs (up to ~50) are Double results rounded to Float (half an ulp 1.9e-6 at
+        // 50), and the mean here is summed in Float: within ~2e-6 of 0; 1e-5. The norm of the
+        // Float outputs is 55 to 6e-8 relative (3e-6); 1e-3 is loose.
         XCTAssertEqual(Double(mean), 0, accuracy: 1e-5)
         XCTAssertEqual(norm, 55, accuracy: 1e-3)
         // A flat image has no contrast: it becomes zeros, not NaN.
@@ -51,6 +54,8 @@ final class PreprocessingTests: XCTestCase {
         }
         for i in 0..<d { c[i * d + i] += ZCAWhitening.filterBias }
         let p = zca.matrix.map(Double.init)
+        // The fit mirrors one triangle of the Double P before rounding it to Float, so this
+        // holds exactly; 1e-6 leaves the check independent of how the fit fills P.
         for i in 0..<d { for j in 0..<d { XCTAssertEqual(p[i * d + j], p[j * d + i], accuracy: 1e-6) } }
         func mul(_ a: [Double], _ b: [Double]) -> [Double] {
             var out = [Double](repeating: 0, count: d * d)
@@ -58,6 +63,10 @@ final class PreprocessingTests: XCTestCase {
             return out
         }
         let identity = mul(mul(p, c), p)
+        // P is the Double fit rounded to Float (6e-8 relative per entry); P C P - I grows that
+        // by P's condition number, sqrt of C's (eigenvalues from ~130, the per-pixel noise,
+        // to ~1.5e4, the shared brightness: ~11), to ~1e-5 at most. 2e-3 is loose; a wrong
+        // P (a missing square root, wrong eigenvectors) is off by O(1).
         for i in 0..<d { for j in 0..<d {
             XCTAssertEqual(identity[i * d + j], i == j ? 1 : 0, accuracy: 2e-3, "(\(i),\(j))")
         } }
@@ -66,6 +75,9 @@ final class PreprocessingTests: XCTestCase {
         // apply() is (x - m) P.
         let row = Array(x[0..<d])
         x.withUnsafeMutableBufferPointer { zca.apply($0.baseAddress!, count: n) }
+        // apply() subtracts the mean in Float (|x - m| < 128: half an ulp 3.8e-6) and runs an
+        // 18-term Float FMA chain with P's entries (< 0.1); the Double sum below uses the same
+        // Float P and mean: a few 1e-6 on outputs of order 1; 1e-3 is loose.
         for j in 0..<d {
             var expected = 0.0
             for k in 0..<d { expected += (Double(row[k]) - Double(zca.mean[k])) * p[k * d + j] }
@@ -91,6 +103,9 @@ final class PreprocessingTests: XCTestCase {
             var s = 0.0, q = 0.0
             for r in 0..<fit.count { for k in 0..<9 { let v = Double(out[r * 18 + ch * 9 + k]); s += v; q += v * v } }
             let m = s / Double(fit.count * 9)
+            // (x/255 - mean) * (1/std) in Float with the statistics rounded to Float, std
+            // ~0.13 (scale ~8): each output errs by ~1e-6 at most, so the mean and std over these
+            // 1,800 values are within ~1e-6 of 0 and 1; 1e-4 and 1e-3 are loose.
             XCTAssertEqual(m, 0, accuracy: 1e-4)
             XCTAssertEqual((q / Double(fit.count * 9) - m * m).squareRoot(), 1, accuracy: 1e-3)
         }
@@ -111,6 +126,9 @@ final class PreprocessingTests: XCTestCase {
         [0].withUnsafeBufferPointer { idx in
             got.withUnsafeMutableBufferPointer { t1.fillBatch(indices: idx, into: $0.baseAddress!, labels: nil) }
         }
+        // The same GCN and mean subtraction; the ZCA GEMM has 50 rows in the pipeline and 1
+        // here, and the engine's GEMM makes each element the same FMA chain over k whatever
+        // m, so this would hold bitwise: 1e-4 is only looser than needed.
         for j in 0..<18 { XCTAssertEqual(got[j], expected[j], accuracy: 1e-4) }
     }
 

@@ -46,11 +46,16 @@ final class ReferenceTests: XCTestCase {
         for i in y.indices { lhs += (y[i] - Double(b[(i / s.outPlane) % 4])) * Double(dy[i]) }
         let viaInput = zip(x, dx).reduce(0.0) { $0 + Double($1.0) * $1.1 }
         let viaWeights = zip(w, dw).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+        // All three are sums of the same (at most 3,456) products x * w * dy in Double,
+        // grouped and ordered differently (a product of two Floats is exact in Double; the
+        // third factor and the additions round): ~1e-12 relative at worst; 1e-9.
         XCTAssertEqual(viaInput, lhs, accuracy: 1e-9 * abs(lhs))
         XCTAssertEqual(viaWeights, lhs, accuracy: 1e-9 * abs(lhs))
         for f in 0..<4 {
             var sum = 0.0
             for n in 0..<2 { for p in 0..<s.outPlane { sum += Double(dy[(n * 4 + f) * s.outPlane + p]) } }
+            // The reference adds dy in this same order (image, then position), so this holds
+            // exactly; 1e-12 is slack.
             XCTAssertEqual(db[f], sum, accuracy: 1e-12)
         }
     }
@@ -65,6 +70,8 @@ final class ReferenceTests: XCTestCase {
         let img = Reference.col2im(s, column: c)
         let lhs = zip(col, c).reduce(0.0) { $0 + $1.0 * Double($1.1) }
         let rhs = zip(x, img).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+        // The same products x * c, exact in Double (col2im's sums of at most 4 values of c
+        // are exact too), summed in two orders: only the additions round, ~1e-14; 1e-9.
         XCTAssertEqual(lhs, rhs, accuracy: 1e-9 * abs(lhs))
         // Row (c=0, ky=0, kx=0), output (0, 0) reads (-1, -1): padding.
         XCTAssertEqual(col[0], 0)

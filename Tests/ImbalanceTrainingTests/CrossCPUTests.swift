@@ -78,6 +78,8 @@ final class CrossCPUTests: XCTestCase {
         var config = cifarStyleJob(model: "allcnn", iterations: 4, preprocessing: "gcn-zca",
                                    augmentation: nil, rate: 0.02)
         config.maxPerClass = 60
+        // No AVX2 rerun, for test time: it would redo the whole job, 3,072 x 3,072 ZCA fit
+        // included (OpenBLAS's on either GEMM path); LeNet-5 and ResNet-10 check that path.
         try check("allcnn-cifar10", config, splits, otherPath: false)
     }
 

@@ -132,6 +132,9 @@ final class MethodRegistryTests: XCTestCase {
             case .postHoc: continue
             }
             for stage in schedule.stages {
+                // 2e-4 of max(1, |g|), as in LossTests.testEveryLossPassesTheGradientCheck: the
+                // truncation at h = 1e-3 (largest for LDAM, s = 30 entering as s^3), the
+                // gradient's rounding to Float and cross-entropy's Float expf.
                 let worst = LossGradientCheck.worstRelativeError(of: stage.loss, logits: logits, labels: labels, classes: k)
                 XCTAssertLessThan(worst, 2e-4, "\(m.name): \(stage.loss.name)")
                 checked += 1
@@ -193,11 +196,19 @@ final class MethodRegistryTests: XCTestCase {
         XCTAssertEqual(histogram(.classAware(samplesPerClass: 4), steps: 100), [0.25, 0.25, 0.25, 0.25])
         let roots = counts.map { Double($0).squareRoot() }
         let sqrtExpected = roots.map { $0 / roots.reduce(0, +) }
+        // Classes are drawn independently (one uniform per example), so the frequencies have
+        // binomial noise: over 400 x 64 draws at most sqrt(.54 * .46 / 25600) = 0.0031, and
+        // 0.01 is over 3 standard errors (the seed is fixed, so the test is deterministic).
         for (a, b) in zip(histogram(.classPower(exponent: 0.5), steps: 400), sqrtExpected) { XCTAssertEqual(a, b, accuracy: 0.01) }
         let n = Double(counts.reduce(0, +))
         for (a, c) in zip(histogram(.progressive, steps: 1000, window: 0..<50), counts) {
-            XCTAssertEqual(a, Double(c) / n * 0.975 + 0.025 / 4, accuracy: 0.02)   // t/T ~ 0.025 on average
+            // t/T ~ 0.025 on average (0.0245: a bias below 3e-4); 50 x 64 draws give a standard
+            // error of at most sqrt(.74 * .26 / 3200) = 0.0078, so 0.02 is 2.6 of them.
+            XCTAssertEqual(a, Double(c) / n * 0.975 + 0.025 / 4, accuracy: 0.02)
         }
+        // Not yet uniform: on average t/T = 0.9745, so p_j = 0.25 + 0.0255 (n_j/n - 0.25), up
+        // to 0.263 for class 0 (n_j/n = 0.76); with a standard error of 0.0078 over 3200
+        // draws, 0.03 covers that bias and over 2 standard errors.
         for (a, _) in zip(histogram(.progressive, steps: 1000, window: 950..<1000), counts) {
             XCTAssertEqual(a, 0.25, accuracy: 0.03)
         }
@@ -363,6 +374,8 @@ final class TauNormTests: XCTestCase {
                 let old = before[(j * 4)..<((j + 1) * 4)].map(Double.init)
                 let new = fc.weight.value.array[(j * 4)..<((j + 1) * 4)].map(Double.init)
                 let norm = old.map { $0 * $0 }.reduce(0, +).squareRoot()
+                // tau-norm computes w * |w|^-tau in Double and rounds once to Float; entries
+                // are below 2, so the two differ by at most half a Float ulp (6e-8); 1e-6.
                 for (a, b) in zip(new, old) { XCTAssertEqual(a, b / pow(norm, tau), accuracy: 1e-6) }
             }
         }
