@@ -31,14 +31,14 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Directory holding the dataset files (as for train).") var dataDir: String?
     @Option(help: "Largest relative difference of a number that counts as equal within tolerance.")
     var tolerance: Double = 1e-6
-    @Option(help: "Threads for the re-run (default: the record's; results do not depend on it).")
+    @Option(parsing: .unconditional, help: "Threads for the re-run (1 to the cores of this machine; default: the record's, at most the cores; results do not depend on it).",
+            transform: OptionValue.cores)
     var threads: Int?
     @Option(help: "Write the new record (JSON) here.") var output: String?
     @Flag(help: "No progress line.") var quiet = false
 
     func validate() throws {
         if let n = iterations, n < 1 { throw ValidationError("--iterations must be at least 1, got \(n)") }
-        if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be between 1 and 256, got \(t)") }
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a non-negative number") }
     }
 
@@ -56,20 +56,29 @@ struct Reproduce: ParsableCommand {
             }
             stopAfter = n
         }
-        guard let kind = DatasetKind(rawValue: config.dataset) else {
-            throw ValidationError("\(record): unknown dataset '\(config.dataset)'")
-        }
-        guard let label = CIFARLabel(recordedName: config.label) else {
-            throw ValidationError("\(record): unknown CIFAR label '\(config.label ?? "")'")
-        }
+        // The data as the job read it: the user's own data from the record's data spec (its
+        // path as recorded), else the built-in dataset found as `train` finds it.
         let directory: String
-        do {
-            directory = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
-        } catch where dataDir == nil && FileManager.default.fileExists(atPath: original.data.dataDirectory) {
-            directory = original.data.dataDirectory
+        if let spec = config.data {
+            if dataDir != nil {
+                throw ValidationError("--data-dir applies to built-in datasets; \(record) reads its own data from \(spec.path) (its recorded dataset spec)")
+            }
+            directory = spec.path
+        } else {
+            guard let kind = DatasetKind(rawValue: config.dataset) else {
+                throw ValidationError("\(record): unknown dataset '\(config.dataset)'")
+            }
+            guard CIFARLabel(recordedName: config.label) != nil else {
+                throw ValidationError("\(record): unknown CIFAR label '\(config.label ?? "")'")
+            }
+            do {
+                directory = try DataLocation.resolve(kind, explicitDirectory: dataDir).directory
+            } catch where dataDir == nil && FileManager.default.fileExists(atPath: original.data.dataDirectory) {
+                directory = original.data.dataDirectory
+            }
         }
-        Parallel.configure(threads: threads ?? config.threads)
-        let splits = try loadDataset(kind: kind, directory: directory, cifarLabel: label)
+        Parallel.configure(threads: threads ?? min(max(config.threads, 1), ProcessInfo.processInfo.activeProcessorCount))
+        let splits = try loadSplits(for: config, directory: directory)
         if !quiet {
             printError("reproducing \(original.id) (engine \(original.tool.version) record, this build \(ImbalanceBenchInfo.version))"
                        + (stopAfter.map { ", first \($0) iterations" } ?? ""))

@@ -49,4 +49,24 @@ final class ReproduceCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 1, bad.output)
         XCTAssertTrue(bad.stderr.contains("bad.json"), bad.stderr)
     }
+
+    /// A record of the user's own data is reproduced from its recorded data spec.
+    func testOwnDataRecordIsReproducedFromItsDataSpec() throws {
+        try CLI.requireBinaryAndMNIST()
+        let dir = try CLI.temporaryDirectory("reproduce-own")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let export = try CLI.run(["data", "export", "mnist", "--data-dir", CLI.mnist, "--format", "npz",
+                                  "--out", dir + "/m.npz", "--limit", "600"])
+        XCTAssertEqual(export.status, 0, export.output)
+        let train = try CLI.run(["train", "--data", dir + "/m.npz", "--iterations", "20", "--batch", "16",
+                                 "--rho", "10", "--mu", "0.5", "--sampler", "ROS", "--bootstrap-resamples", "20",
+                                 "--output", dir + "/r.json", "--quiet"])
+        XCTAssertEqual(train.status, 0, train.output)
+        let same = try CLI.run(["reproduce", dir + "/r.json", "--quiet"])
+        XCTAssertEqual(same.status, 0, same.output)
+        XCTAssertTrue(same.output.contains("identical"), same.output)
+        let wrong = try CLI.run(["reproduce", dir + "/r.json", "--data-dir", CLI.mnist, "--quiet"])
+        XCTAssertEqual(wrong.status, 2, wrong.output)
+        XCTAssertTrue(wrong.stderr.contains("--data-dir"), wrong.stderr)
+    }
 }
