@@ -72,22 +72,16 @@ struct Sweep: ParsableCommand {
         }
         let layout = SweepLayout(root: absolute(out))
         if dryRun { return try listJobs(cfg, all, layout: layout) }
-        let directory: String, found: String, display: String
-        var check: DataCheck?
-        if let spec = cfg.data {
+        if cfg.data != nil {
             guard dataDir == nil else {
                 throw ValidationError("--data-dir applies to built-in datasets; \(config) names its own data (dataset.path)")
             }
             if allowMismatch {
                 throw ValidationError("--allow-mismatch applies to built-in datasets; \(config) names its own data (dataset.path)")
             }
-            (directory, found, display) = (spec.path, "\(spec.path) (\(spec.format))", cfg.dataset)
-        } else {
-            let kind = DatasetKind(rawValue: cfg.dataset)!
-            let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-            check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
-            (directory, found, display) = (location.directory, location.description, kind.displayName)
         }
+        let data = try JobData.locate(dataset: cfg.dataset, spec: cfg.data, dataDir: dataDir, allowMismatch: allowMismatch)
+        let (directory, found, display, check) = (data.directory, data.found, data.display, data.check)
         // Fail early on bad files, and check the grid against the data's real classes.
         let splits = try loadSplits(for: plan[0], directory: directory)
         if cfg.data != nil {
@@ -161,6 +155,31 @@ struct Sweep: ParsableCommand {
         }
         printError("would train \(toTrain) of \(jobs.count) jobs, \(parallel) at a time with \(perJob) thread(s) each")
         print("\(jobs.count) jobs")
+    }
+}
+
+/// Where a `train` or `sweep` job reads its data (what `loadSplits` is given): the user's
+/// own data at its spec's path, else the built-in dataset found as `DataLocation` finds it
+/// and checked against its manifest.
+struct JobData {
+    var directory: String
+    /// Where it was found, for the log line ("PATH (npz)", "DIR (found by --data-dir)").
+    var found: String
+    /// The dataset's name for people ("Fashion-MNIST", or the user's dataset name).
+    var display: String
+    /// The manifest check of a built-in dataset; nil for the user's own data.
+    var check: DataCheck?
+
+    static func locate(dataset: String, spec: DataSpec?, dataDir: String?, allowMismatch: Bool) throws -> JobData {
+        if let spec {
+            return JobData(directory: spec.path, found: "\(spec.path) (\(spec.format))", display: dataset, check: nil)
+        }
+        guard let kind = DatasetKind(rawValue: dataset) else {
+            throw ValidationError("unknown dataset '\(dataset)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
+        let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
+        return JobData(directory: location.directory, found: location.description, display: kind.displayName, check: check)
     }
 }
 

@@ -238,21 +238,15 @@ struct Train: ParsableCommand {
             label: label.recordedName, data: spec, parameters: chosen.parameters,
             derivedMethods: chosen.derivedMethods)
         try Experiment.validate(config)
-        let directory: String, found: String, display: String
-        var check: DataCheck?
-        if let spec {
-            (directory, found, display) = (spec.path, "\(spec.path) (\(spec.format))", datasetName)
-        } else {
-            let kind = kind!
+        if spec == nil, let kind {
             // The profile's class counts, checked before the data is read.
             let nMax = cap ?? kind.protocolMaxPerClass ?? 5_000
             do { _ = try Experiment.profile(of: config).classCounts(classes: kind.expectedClassCount, nMax: nMax) } catch {
                 throw ValidationError("--rho/--mu: \(error)")
             }
-            let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
-            check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
-            (directory, found, display) = (location.directory, location.description, kind.displayName)
         }
+        let data = try JobData.locate(dataset: datasetName, spec: spec, dataDir: dataDir, allowMismatch: allowMismatch)
+        let (directory, found, display, check) = (data.directory, data.found, data.display, data.check)
         let loadStart = Date()
         let splits = try loadSplits(for: config, directory: directory)
         if !quiet {
