@@ -98,6 +98,15 @@ enum CLI {
         """
     }
 
+    /// The first `limit` MNIST training and test images as the user's own data (`imbench data
+    /// export`, format folder or npz) at `path`; fails the test when the export fails.
+    static func exportMNIST(format: String, to path: String, limit: Int,
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let export = try run(["data", "export", "mnist", "--data-dir", mnist, "--format", format,
+                              "--out", path, "--limit", String(limit)])
+        XCTAssertEqual(export.status, 0, export.output, file: file, line: line)
+    }
+
     static func write(_ text: String, to path: String) throws {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }

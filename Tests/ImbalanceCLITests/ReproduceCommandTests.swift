@@ -55,9 +55,7 @@ final class ReproduceCommandTests: XCTestCase {
         try CLI.requireBinaryAndMNIST()
         let dir = try CLI.temporaryDirectory("reproduce-own")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let export = try CLI.run(["data", "export", "mnist", "--data-dir", CLI.mnist, "--format", "npz",
-                                  "--out", dir + "/m.npz", "--limit", "600"])
-        XCTAssertEqual(export.status, 0, export.output)
+        try CLI.exportMNIST(format: "npz", to: dir + "/m.npz", limit: 600)
         let train = try CLI.run(["train", "--data", dir + "/m.npz", "--iterations", "20", "--batch", "16",
                                  "--rho", "10", "--mu", "0.5", "--sampler", "ROS", "--bootstrap-resamples", "20",
                                  "--output", dir + "/r.json", "--quiet"])

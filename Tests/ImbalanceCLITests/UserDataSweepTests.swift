@@ -11,9 +11,7 @@ final class UserDataSweepTests: CLITestCase {
     func testStepGridOnAPNGFolderAndAnNPZFileWithReports() throws {
         for format in ["folder", "npz"] {
             let data = dir + (format == "npz" ? "/mnist.npz" : "/mnist-png")
-            let export = try CLI.run(["data", "export", "mnist", "--data-dir", CLI.mnist, "--format", format,
-                                      "--out", data, "--limit", "1500"])
-            XCTAssertEqual(export.status, 0, export.output)
+            try CLI.exportMNIST(format: format, to: data, limit: 1500)
             let config = dir + "/\(format).yaml"
             try CLI.write("""
                 name: own-\(format)
