@@ -21,6 +21,7 @@ import train_peer  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def brute_force_auc(scores, labels, positive):
@@ -138,6 +139,16 @@ class ReaderTests(unittest.TestCase):
                 f.write(rec.tobytes())
             with self.assertRaisesRegex(train_peer.DataError, "record 2 has label 10"):
                 train_peer.load_cifar10(d)
+
+    def test_class_weights_are_balanced_and_averaged_by_their_sum(self):
+        w = train_peer.balanced_class_weights([50, 5000, 50, 5000])
+        np.testing.assert_allclose(w, [50.5, 0.505, 50.5, 0.505], rtol=1e-6)
+        logits = torch.tensor([[2.0, 0.5, -1.0, 0.0], [0.1, 0.2, 0.3, 0.4], [1.0, -2.0, 0.5, 0.0]])
+        labels = torch.tensor([0, 1, 3])
+        per = F.cross_entropy(logits, labels, reduction="none")
+        wt = torch.from_numpy(w)[labels]
+        expected = (wt * per).sum() / wt.sum()
+        self.assertAlmostEqual(F.cross_entropy(logits, labels, weight=torch.from_numpy(w)).item(), expected.item(), places=6)
 
     def test_first_per_class_keeps_file_order(self):
         labels = np.array([1, 0, 1, 1, 0, 2])

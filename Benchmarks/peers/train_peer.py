@@ -258,6 +258,14 @@ def multiclass_auc(scores, labels):
 # ---------------------------------------------------------------------------------------
 
 
+def balanced_class_weights(counts):
+    """scikit-learn's class_weight="balanced", n / (K n_j), as float32 (the engine's
+    ClassWeighted method); with F.cross_entropy(weight=...) the batch's loss is
+    sum_i w_{y_i} l_i / sum_i w_{y_i}."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return (counts.sum() / (len(counts) * counts)).astype(np.float32)
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -287,6 +295,15 @@ def parse_args(argv=None):
                     help="default: the model's (resnet10 crop-mirror, others none)")
     ap.add_argument("--max-per-class", default="5000",
                     help="keep the first N training images of each class in file order, or 'all'")
+    ap.add_argument("--train-npz", metavar="FILE", default=None,
+                    help="train on the exact training list `imbench resample` wrote (arrays x, y, "
+                         "class_counts) instead of the first --max-per-class images of each class; "
+                         "the test set still comes from --data-dir")
+    ap.add_argument("--loss", choices=["ce", "class-weighted"], default="ce",
+                    help="ce: cross-entropy; class-weighted: cross-entropy with scikit-learn's "
+                         "'balanced' weights n / (K n_j) over the training list's classes, averaged "
+                         "by the batch's summed weights (PyTorch's weighted mean, as the engine's "
+                         "class-weighted method)")
     ap.add_argument("--eval-batch", type=int, default=1000, help="test batch size")
     ap.add_argument("--progress", type=int, default=100,
                     help="progress line every N iterations (0: none)")
@@ -338,9 +355,26 @@ def main(argv=None):
         xtr, ytr, xte, yte, classes = load(args.data_dir)
     except (DataError, OSError) as e:
         sys.exit(f"train_peer.py: {e}")
-    keep = first_per_class(ytr, args.cap, classes)
-    xtr, ytr = xtr[keep], ytr[keep]
+    if args.train_npz:
+        try:
+            with np.load(args.train_npz) as z:
+                xtr, ytr = z["x"], z["y"].astype(np.int64)
+                weight_counts = z["class_counts"].astype(np.float64)
+        except (OSError, KeyError, ValueError) as e:
+            sys.exit(f"train_peer.py: --train-npz {args.train_npz}: {e}")
+        if xtr.dtype != np.uint8 or xtr.ndim != 4 or xtr.shape[1:] != xte.shape[1:] or len(xtr) != len(ytr):
+            sys.exit(f"train_peer.py: --train-npz {args.train_npz}: x {xtr.dtype} {xtr.shape} does not match "
+                     f"the test images {xte.shape[1:]} of {args.data_dir} (or y has another length)")
+    else:
+        keep = first_per_class(ytr, args.cap, classes)
+        xtr, ytr = xtr[keep], ytr[keep]
+        weight_counts = np.bincount(ytr, minlength=classes).astype(np.float64)
     counts = np.bincount(ytr, minlength=classes)
+    class_weights = None
+    if args.loss == "class-weighted":
+        if (weight_counts <= 0).any():
+            sys.exit("train_peer.py: --loss class-weighted: a class has no training image")
+        class_weights = torch.from_numpy(balanced_class_weights(weight_counts))
     log(f"{args.dataset} from {args.data_dir}: {len(ytr)} training images "
         f"(per class {' '.join(map(str, counts))}), {len(yte)} test images")
 
@@ -377,7 +411,7 @@ def main(argv=None):
         if args.augment == "crop-mirror":
             xb = crop_mirror(xb, aug_gen)
         yb = train_y.index_select(0, idx)
-        loss = F.cross_entropy(model(xb), yb)
+        loss = F.cross_entropy(model(xb), yb, weight=class_weights)
         value = loss.item()
         if not np.isfinite(value):
             diverged = f"loss is {value} at iteration {it}"
@@ -418,6 +452,7 @@ def main(argv=None):
             "momentum": args.momentum, "weightDecay": args.weight_decay,
             "preprocessing": args.preprocess, "augmentation": args.augment,
             "maxPerClass": args.cap, "seed": args.seed, "threads": args.threads,
+            "trainNpz": os.path.abspath(args.train_npz) if args.train_npz else None, "loss": args.loss,
         },
         "data": {"trainCounts": counts.tolist(),
                  "testCounts": np.bincount(yte, minlength=classes).tolist()},
