@@ -80,7 +80,10 @@ struct LongTailSection {
 
     private func table(_ key: CellKey, _ byMethod: [String: [RunKey: MetricSet]]) -> String {
         var md = "#### \(Fmt.inline(ProfileOrder.text(key.profile)))\n\n"
-        let methods = Methods.sorted(byMethod.keys)
+        // Runs that diverged have no metrics: their methods are marked, and listed even
+        // when no run of theirs finished.
+        let diverged = (agg.cells[key] ?? [:]).filter { $0.value.divergedRuns > 0 }.mapValues(\.divergedRuns)
+        let methods = Methods.sorted(Set(byMethod.keys).union(diverged.keys))
         let metrics: [(String, (MetricSet) -> Double)] = [
             ("Accuracy", \.accuracy), ("Balanced accuracy", \.balancedAccuracy),
             ("AUC", \.multiClassAUC), ("Macro F1", \.macroF1),
@@ -88,7 +91,7 @@ struct LongTailSection {
         var best: [Double] = []
         for (_, f) in metrics {
             let means = methods.compactMap { m -> Double? in
-                let s = stat(byMethod[m]!, f)
+                let s = stat(byMethod[m] ?? [:], f)
                 return s.n > 0 && s.mean.isFinite ? Double(Fmt.fixed(s.mean, 4)) : nil
             }
             best.append(means.max() ?? .nan)
@@ -97,15 +100,21 @@ struct LongTailSection {
         md += "|---|---|" + String(repeating: "---:|", count: metrics.count) + "\n"
         for m in methods {
             let family = Methods.family(m)?.rawValue ?? "–"
-            md += "| \(Fmt.cell(Methods.label(m))) | \(family) |"
+            md += "| \(Fmt.cell(Methods.label(m)))\(diverged[m] != nil ? " †" : "") | \(family) |"
             for (j, (_, f)) in metrics.enumerated() {
-                let s = stat(byMethod[m]!, f)
+                let s = stat(byMethod[m] ?? [:], f)
                 md += " \(text(s, bold: s.n > 0 && Double(Fmt.fixed(s.mean, 4)) == best[j])) |"
             }
             md += "\n"
         }
+        if !diverged.isEmpty {
+            md += "\n† " + diverged.sorted { Methods.sorted([$0.key, $1.key]).first == $0.key }
+                .map { "\(Fmt.inline(Methods.label($0.key))): \($0.value) run\($0.value == 1 ? "" : "s") diverged" }
+                .joined(separator: "; ")
+            md += " (see Diverged runs); n counts the finished runs, and the orderings below pair finished runs only.\n"
+        }
         let ranked = methods.compactMap { m -> (String, Double)? in
-            let s = stat(byMethod[m]!, \.accuracy)
+            let s = stat(byMethod[m] ?? [:], \.accuracy)
             return s.n > 0 ? (m, s.mean) : nil
         }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : Methods.sorted([$0.0, $1.0]).first == $0.0 }
         md += "\nBy mean accuracy: " + ranked.map { Fmt.inline(Methods.label($0.0)) }.joined(separator: " > ") + ".\n\n"

@@ -92,6 +92,10 @@ final class LongTailReportTests: XCTestCase {
                 records.append(job("a", "none", ["baseline": (0.90 - d, 0.60 - d)]))
                 records.append(job("b", "LDAM-DRW", ["LDAM-DRW": (0.93 - d, 0.62 - d + 0.001 * Double(rep) + 0.0004 * Double(i))]))
                 records.append(job("d", "logit-adjusted", ["logit-adjusted": (0.92 - d, 0.55 - d - 0.001 * Double(rep) - 0.0004 * Double(i))]))
+                if i == 1 {
+                    records.append(Make.record(id: "e-\(i)-\(rep)", profile: p, sampler: "class-weighted", rep: rep, results: [:],
+                                               status: "diverged", divergence: Divergence(phase: "phase1", iteration: 300, reason: "loss is -nan")))
+                }
             }
         }
         let md = ReportBuilder.build(records: records, title: "LT", command: "imbench report x --out y",
@@ -100,5 +104,9 @@ final class LongTailReportTests: XCTestCase {
                                   + "+0.0212, Wilcoxon p = 0.0312 — as Cao et al. 2019, significantly"), md)
         XCTAssertTrue(md.contains("- Logit-adjusted loss above Baseline in 0 of 2 settings; over 6 paired runs higher in 0, "
                                   + "mean difference −0.0512, Wilcoxon p = 0.0312 — unlike Menon et al. 2021 (loss), significantly"), md)
+        // A method whose every run diverged is still listed, marked, and said why.
+        XCTAssertTrue(md.contains("| Class-weighted † | loss re-weighting | – (n=0) |"), md)
+        XCTAssertTrue(md.contains("† Class-weighted: 3 runs diverged (see Diverged runs)"), md)
+        XCTAssertFalse(md.contains("LDAM-DRW above Class-weighted"), "no finished pairs, no claim line")
     }
 }
