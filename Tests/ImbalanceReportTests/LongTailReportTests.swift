@@ -37,27 +37,40 @@ final class LongTailReportTests: XCTestCase {
         }
     }
 
+    /// One run of the synthetic grid: setting 0 is exponential ρ = 100, setting 1 step ρ = 100,
+    /// μ = 0.5; `d` lowers every value a little per run so that runs differ.
+    struct Run {
+        var setting: Int
+        var profile: ProfileSpec
+        var rep: Int
+        var d: Double { Double(rep) * 0.01 + Double(setting) * 0.05 }
+
+        /// A finished record of this run; results are (AUC, accuracy) by method.
+        func job(_ id: String, _ sampler: String, _ results: [String: (Double, Double)]) -> RunRecord {
+            Make.record(id: "\(id)-\(setting)-\(rep)", profile: profile, sampler: sampler, rep: rep, results: results)
+        }
+    }
+
+    /// The report of the records `records(run)` makes for each run of both settings.
+    static func report(repetitions: Int, _ records: (Run) -> [RunRecord]) -> String {
+        var all: [RunRecord] = []
+        for (i, p) in [ProfileSpec(kind: "exponential", rho: 100), Make.step(100, 0.5)].enumerated() {
+            for rep in 0..<repetitions { all += records(Run(setting: i, profile: p, rep: rep)) }
+        }
+        return ReportBuilder.build(records: all, title: "LT", command: "imbench report x --out y",
+                                   chartDirectoryName: "y-charts").markdown
+    }
+
     /// Records with long-tail methods get their section: a table per setting with every
     /// method, the order by accuracy, and the published orderings counted.
     func testLongTailSection() {
-        let lt = ProfileSpec(kind: "exponential", rho: 100)
-        let step = Make.step(100, 0.5)
-        var records: [RunRecord] = []
-        for (i, p) in [lt, step].enumerated() {
-            for rep in 0..<2 {
-                let d = Double(rep) * 0.01 + Double(i) * 0.05
-                func job(_ id: String, _ sampler: String, _ results: [String: (Double, Double)]) -> RunRecord {
-                    Make.record(id: "\(id)-\(i)-\(rep)", profile: p, sampler: sampler, rep: rep, results: results)
-                }
-                records.append(job("a", "none", ["baseline": (0.90 - d, 0.60 - d), "baseline+thresholding": (0.90 - d, 0.66 - d),
-                                                 "logit-adjustment": (0.90 - d, 0.66 - d), "cRT": (0.91 - d, 0.68 - d)]))
-                records.append(job("b", "LDAM-DRW", ["LDAM-DRW": (0.93 - d, 0.72 - d)]))
-                records.append(job("c", "class-balanced", ["class-balanced": (0.92 - d, i == 0 ? 0.74 - d : 0.70 - d)]))
-                records.append(job("d", "logit-adjusted", ["logit-adjusted": (0.92 - d, 0.71 - d)]))
-            }
+        let md = Self.report(repetitions: 2) { s in
+            [s.job("a", "none", ["baseline": (0.90 - s.d, 0.60 - s.d), "baseline+thresholding": (0.90 - s.d, 0.66 - s.d),
+                                 "logit-adjustment": (0.90 - s.d, 0.66 - s.d), "cRT": (0.91 - s.d, 0.68 - s.d)]),
+             s.job("b", "LDAM-DRW", ["LDAM-DRW": (0.93 - s.d, 0.72 - s.d)]),
+             s.job("c", "class-balanced", ["class-balanced": (0.92 - s.d, s.setting == 0 ? 0.74 - s.d : 0.70 - s.d)]),
+             s.job("d", "logit-adjusted", ["logit-adjusted": (0.92 - s.d, 0.71 - s.d)])]
         }
-        let md = ReportBuilder.build(records: records, title: "LT", command: "imbench report x --out y",
-                                     chartDirectoryName: "y-charts").markdown
         XCTAssertTrue(md.contains("## Long-tail methods (beyond Buda et al.)"), md)
         XCTAssertTrue(md.contains("#### exponential ρ=100"))
         XCTAssertTrue(md.contains("| LDAM-DRW | loss design | 0.7150 ± 0.0071 (n=2) |"), md)
@@ -82,24 +95,17 @@ final class LongTailReportTests: XCTestCase {
     /// test can reach 0.05 (2 / 2^6 = 0.03125): a claim the runs support, or contradict, in
     /// every pair is called significant either way.
     func testPublishedOrderingsAreTestedOverEveryPairedRun() {
-        var records: [RunRecord] = []
-        for (i, p) in [ProfileSpec(kind: "exponential", rho: 100), Make.step(100, 0.5)].enumerated() {
-            for rep in 0..<3 {
-                let d = Double(rep) * 0.01 + Double(i) * 0.05
-                func job(_ id: String, _ sampler: String, _ results: [String: (Double, Double)]) -> RunRecord {
-                    Make.record(id: "\(id)-\(i)-\(rep)", profile: p, sampler: sampler, rep: rep, results: results)
-                }
-                records.append(job("a", "none", ["baseline": (0.90 - d, 0.60 - d)]))
-                records.append(job("b", "LDAM-DRW", ["LDAM-DRW": (0.93 - d, 0.62 - d + 0.001 * Double(rep) + 0.0004 * Double(i))]))
-                records.append(job("d", "logit-adjusted", ["logit-adjusted": (0.92 - d, 0.55 - d - 0.001 * Double(rep) - 0.0004 * Double(i))]))
-                if i == 1 {
-                    records.append(Make.record(id: "e-\(i)-\(rep)", profile: p, sampler: "class-weighted", rep: rep, results: [:],
-                                               status: "diverged", divergence: Divergence(phase: "phase1", iteration: 300, reason: "loss is -nan")))
-                }
+        let md = Self.report(repetitions: 3) { s in
+            let (rep, i) = (Double(s.rep), Double(s.setting))
+            var out = [s.job("a", "none", ["baseline": (0.90 - s.d, 0.60 - s.d)]),
+                       s.job("b", "LDAM-DRW", ["LDAM-DRW": (0.93 - s.d, 0.62 - s.d + 0.001 * rep + 0.0004 * i)]),
+                       s.job("d", "logit-adjusted", ["logit-adjusted": (0.92 - s.d, 0.55 - s.d - 0.001 * rep - 0.0004 * i)])]
+            if s.setting == 1 {
+                out.append(Make.record(id: "e-1-\(s.rep)", profile: s.profile, sampler: "class-weighted", rep: s.rep, results: [:],
+                                       status: "diverged", divergence: Divergence(phase: "phase1", iteration: 300, reason: "loss is -nan")))
             }
+            return out
         }
-        let md = ReportBuilder.build(records: records, title: "LT", command: "imbench report x --out y",
-                                     chartDirectoryName: "y-charts").markdown
         XCTAssertTrue(md.contains("- LDAM-DRW above Baseline in 2 of 2 settings; over 6 paired runs higher in 6, mean difference "
                                   + "+0.0212, Wilcoxon p = 0.0312 — as Cao et al. 2019, significantly"), md)
         XCTAssertTrue(md.contains("- Logit-adjusted loss above Baseline in 0 of 2 settings; over 6 paired runs higher in 0, "
