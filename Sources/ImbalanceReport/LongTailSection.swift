@@ -159,9 +159,10 @@ struct LongTailSection {
                 verdict = means + (testable ? ", not significant" : ", too few pairs to test")
             }
             var line = "\(Fmt.inline(Methods.label(c.better))) above \(Fmt.inline(Methods.label(c.worse))) in "
-                + "\(x) of \(y) settings"
+                + "\(x) of \(y) \(PairedFamily.plural("setting", y))"
             if let mean = pairs.meanDifference {
-                line += "; over \(pairs.count) paired runs higher in \(higher), mean difference \(Fmt.signed(mean, 4))"
+                line += "; over \(pairs.count) paired \(PairedFamily.plural("run", pairs.count)) higher in \(higher), "
+                    + "mean difference \(Fmt.signed(mean, 4))"
                     + (p.map { ", Wilcoxon p = \(Fmt.p($0))" } ?? "")
             }
             lines.append(line + " — " + verdict)
