@@ -181,9 +181,8 @@ struct DataWhere: ParsableCommand {
 
     func run() throws {
         let kindName = (try? manifestOptions.store().manifest(named: name))?.kind?.rawValue ?? name
-        guard let kind = DatasetKind(rawValue: kindName) else {
-            throw ValidationError("unknown dataset '\(name)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        // kindName is a manifest's (valid) kind or, when there is none, the name given.
+        let kind = try builtInDataset(kindName)
         let env = DataLocation.processEnvironment()
         let cwd = DataLocation.currentDirectory()
         print("rule (the first that applies wins; Sources/ImbalanceData/DataLocation.swift):")

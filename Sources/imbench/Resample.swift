@@ -39,9 +39,7 @@ struct Resample: ParsableCommand {
 
     func run() throws {
         guard out.hasSuffix(".npz") else { throw ValidationError("--out must name a .npz file, found '\(out)'") }
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ValidationError("unknown dataset '\(dataset)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        let kind = try builtInDataset(dataset)
         guard let label = CIFARLabel(rawValue: cifarLabel) else {
             throw ValidationError("unknown CIFAR label '\(cifarLabel)' (expected fine or coarse)")
         }

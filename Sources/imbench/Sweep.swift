@@ -174,13 +174,19 @@ struct JobData {
         if let spec {
             return JobData(directory: spec.path, found: "\(spec.path) (\(spec.format))", display: dataset, check: nil)
         }
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ValidationError("unknown dataset '\(dataset)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        let kind = try builtInDataset(dataset)
         let location = try DataLocation.resolve(kind, explicitDirectory: dataDir)
         let check = try checkData(kind, directory: location.directory, allowMismatch: allowMismatch)
         return JobData(directory: location.directory, found: location.description, display: kind.displayName, check: check)
     }
+}
+
+/// The built-in dataset called `name`, or the CLI's error listing the names there are.
+func builtInDataset(_ name: String) throws -> DatasetKind {
+    guard let kind = DatasetKind(rawValue: name) else {
+        throw ValidationError("unknown dataset '\(name)' (expected one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    return kind
 }
 
 /// The dataset-identity check shared by sweep, demo and slurm (`imbench train` has its own
