@@ -108,8 +108,8 @@ struct LongTailSection {
             md += "\n"
         }
         if !diverged.isEmpty {
-            md += "\n† " + diverged.sorted { Methods.sorted([$0.key, $1.key]).first == $0.key }
-                .map { "\(Fmt.inline(Methods.label($0.key))): \($0.value) run\($0.value == 1 ? "" : "s") diverged" }
+            md += "\n† " + Methods.sorted(diverged.keys)
+                .map { "\(Fmt.inline(Methods.label($0))): \(diverged[$0]!) \(PairedFamily.plural("run", diverged[$0]!)) diverged" }
                 .joined(separator: "; ")
             md += " (see Diverged runs); n counts the finished runs, and the orderings below pair finished runs only.\n"
         }
