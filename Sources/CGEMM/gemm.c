@@ -354,6 +354,94 @@ static void kernel_avx2(long kc, const float *restrict a, const float *restrict 
     else kernel_avx2_2(kc, a, b, c, ldc, load, mr, nr);
 }
 
+/* ------------------------------------------------------------- unpacked small GEMMs */
+
+/* Small products with B not transposed (LeNet-5's kernel-row GEMMs, (50, 64, 100), and
+ * their input-gradient twins): packing costs as much as the products, so these tiles read
+ * A and B where they lie. op(B)'s rows are contiguous in j, so a row of a tile is one
+ * (masked) vector load; op(A)'s values are broadcast from A itself, row i's at
+ * ar[i] + p * ps. The chain per element is the definition's (one FMA per p from p = 0,
+ * starting from C or zero), so these kernels give the same bits as the packed ones.
+ * Rows past `mr` point at row 0 (always readable) and are never stored. */
+#define U512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps(); \
+                     const float *r##i = a + (i < mr ? i : 0) * rs;
+#define U512_STEP(i) { __m512 x = _mm512_set1_ps(r##i[o]);                               \
+                       c##i##a = _mm512_fmadd_ps(x, b0, c##i##a);                        \
+                       c##i##b = _mm512_fmadd_ps(x, b1, c##i##b); }
+#define DEFINE_UNPACKED_AVX512(NAME, ROWS)                                                 \
+__attribute__((target("avx512f")))                                                       \
+static void NAME(long k, const float *a, long rs, long ps, const float *b, long ldb,     \
+                 float *c, long ldc, int load, int mr, int nr) {                         \
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);           \
+    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF                                          \
+                 : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;          \
+    ROWS(U512_DECL)                                                                      \
+    if (load) { ROWS(K512_LOAD) }                                                        \
+    long o = 0;                                                                          \
+    for (long p = 0; p < k; p++, o += ps, b += ldb) {                                    \
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16); \
+        ROWS(U512_STEP)                                                                  \
+    }                                                                                    \
+    ROWS(K512_STORE)                                                                     \
+}
+DEFINE_UNPACKED_AVX512(unpacked_avx512_4, ROWS4)
+DEFINE_UNPACKED_AVX512(unpacked_avx512_8, ROWS8)
+DEFINE_UNPACKED_AVX512(unpacked_avx512_12, ROWS12)
+
+#define U256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps(); \
+                     const float *r##i = a + (i < mr ? i : 0) * rs;
+#define U256_STEP(i) { __m256 x = _mm256_broadcast_ss(r##i + o);                          \
+                       c##i##a = _mm256_fmadd_ps(x, b0, c##i##a);                        \
+                       c##i##b = _mm256_fmadd_ps(x, b1, c##i##b); }
+#define DEFINE_UNPACKED_AVX2(NAME, ROWS)                                                   \
+__attribute__((target("avx2,fma")))                                                      \
+static void NAME(long k, const float *a, long rs, long ps, const float *b, long ldb,     \
+                 float *c, long ldc, int load, int mr, int nr) {                         \
+    int full = nr == 16;                                                                 \
+    __m256i m0 = lane_mask(nr >= 8 ? 8 : nr), m1 = lane_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0); \
+    ROWS(U256_DECL)                                                                      \
+    if (load) { ROWS(K256_LOAD) }                                                        \
+    long o = 0;                                                                          \
+    for (long p = 0; p < k; p++, o += ps, b += ldb) {                                    \
+        __m256 b0, b1;                                                                   \
+        if (full) { b0 = _mm256_loadu_ps(b); b1 = _mm256_loadu_ps(b + 8); }              \
+        else { b0 = _mm256_maskload_ps(b, m0); b1 = _mm256_maskload_ps(b + 8, m1); }     \
+        ROWS(U256_STEP)                                                                  \
+    }                                                                                    \
+    ROWS(K256_STORE)                                                                     \
+}
+DEFINE_UNPACKED_AVX2(unpacked_avx2_2, ROWS2)
+DEFINE_UNPACKED_AVX2(unpacked_avx2_4, ROWS4B)
+DEFINE_UNPACKED_AVX2(unpacked_avx2_6, ROWS6)
+
+typedef void (*unpacked_kernel)(long k, const float *a, long rs, long ps, const float *b,
+                                long ldb, float *c, long ldc, int load, int mr, int nr);
+
+/* Whether a product goes unpacked: B not transposed and both operands small enough to
+ * stay in L2 while every tile rereads them (256 KiB). A rule on shapes only. */
+static int unpacked_pays(int trans_b, long m, long n, long k) {
+    return !trans_b && (m * k + k * n) <= 65536;
+}
+
+/* Tiles of up to mr_max x nr_max, j outer (a strip of B stays in L1 across the rows). */
+static void unpacked(int isa, int trans_a, long m, long n, long k, const float *a, long lda,
+                     const float *b, long ldb, int accumulate, float *c, long ldc) {
+    int mr_max = isa == IB_GEMM_AVX512 ? 12 : 6, nr_max = isa == IB_GEMM_AVX512 ? 32 : 16;
+    long rs = trans_a ? 1 : lda, ps = trans_a ? lda : 1;
+    for (long j = 0; j < n; j += nr_max) {
+        int cols = n - j < nr_max ? (int)(n - j) : nr_max;
+        for (long i = 0; i < m; i += mr_max) {
+            int rows = m - i < mr_max ? (int)(m - i) : mr_max;
+            unpacked_kernel kern;
+            if (isa == IB_GEMM_AVX512)
+                kern = rows > 8 ? unpacked_avx512_12 : rows > 4 ? unpacked_avx512_8 : unpacked_avx512_4;
+            else
+                kern = rows > 4 ? unpacked_avx2_6 : rows > 2 ? unpacked_avx2_4 : unpacked_avx2_2;
+            kern(k, a + i * rs, rs, ps, b + j, ldb, c + i * ldc + j, ldc, accumulate, rows, cols);
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------- drivers */
 
 void ib_sgemm_reference(int trans_a, int trans_b, long m, long n, long k,
@@ -430,7 +518,12 @@ void ib_sgemm(int trans_a, int trans_b, long m, long n, long k,
             for (long i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
         return;
     }
-    switch (ib_gemm_isa()) {
+    int isa = ib_gemm_isa();
+    if (isa != IB_GEMM_SCALAR && unpacked_pays(trans_b, m, n, k)) {
+        unpacked(isa, trans_a, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+        return;
+    }
+    switch (isa) {
     case IB_GEMM_AVX512:
         blocked(kernel_avx512, 12, 32, 1, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
         break;
