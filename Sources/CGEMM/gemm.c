@@ -259,187 +259,248 @@ static void pack_b(int trans, const float *b, long ldb, long p0, long kc, long j
 typedef void (*micro_kernel)(long kc, const float *a, const float *b, float *c, long ldc,
                              int load, int mr, int nr);
 
-/* AVX-512: tiles of up to 12 x 32 (24 accumulators of 16 lanes). A strip's last rows run
- * in a 4- or 8-row kernel instead of computing padding rows (packing keeps the 12-row
- * layout; the smaller kernels read the first rows of each group). */
-#define ROWS4(X) X(0) X(1) X(2) X(3)
-#define ROWS8(X) ROWS4(X) X(4) X(5) X(6) X(7)
+/* The same tile read in place (see "unpacked small GEMMs"): row i of op(A) at a + i * rs,
+ * step ps per p; op(B)'s row p at b + p * ldb. */
+typedef void (*unpacked_kernel)(long k, const float *a, long rs, long ps, const float *b,
+                                long ldb, float *c, long ldc, int load, int mr, int nr);
+
+/* Every kernel comes in a few heights (a strip's last rows run in a smaller kernel instead
+ * of computing padding rows) and two widths: a wide one of two vectors per row and a
+ * narrow one of one vector, for tiles of at most one vector's columns (LeNet-5's conv1
+ * weight gradient is 5 columns wide, its ip2 10), which would otherwise spend half their
+ * FMAs on masked-off lanes. Both compute each element's chain the same way. */
+#define ROWS2(X) X(0) X(1)
+#define ROWS4(X) ROWS2(X) X(2) X(3)
+#define ROWS6(X) ROWS4(X) X(4) X(5)
+#define ROWS8(X) ROWS6(X) X(6) X(7)
 #define ROWS12(X) ROWS8(X) X(8) X(9) X(10) X(11)
 
-#define DEFINE_KERNEL_AVX512(NAME, ROWS)                                                   \
+/* AVX-512: tiles of up to 12 x 32 (24 accumulators of 16 lanes). */
+
+/* The two 16-lane halves of a row of nr columns (nr in 1...32). */
+__attribute__((target("avx512f")))
+static inline void masks512(int nr, __mmask16 *m0, __mmask16 *m1) {
+    *m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    *m1 = nr >= 32 ? (__mmask16)0xFFFF : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0;
+}
+
+#define K512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
+#define K512_LOAD(i) if (i < mr) { c##i##a = _mm512_maskz_loadu_ps(m0, c + i * ldc);     \
+                                   if (wide) c##i##b = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16); }
+#define K512_FMA(i, x) { c##i##a = _mm512_fmadd_ps(x, b0, c##i##a);                      \
+                         if (wide) c##i##b = _mm512_fmadd_ps(x, b1, c##i##b); }
+#define K512_STEP(i) K512_FMA(i, _mm512_set1_ps(a[i]))
+#define K512_STORE(i) if (i < mr) { _mm512_mask_storeu_ps(c + i * ldc, m0, c##i##a);      \
+                                    if (wide) _mm512_mask_storeu_ps(c + i * ldc + 16, m1, c##i##b); }
+
+#define DEFINE_KERNEL_AVX512(NAME, ROWS, WIDE)                                             \
 __attribute__((target("avx512f")))                                                       \
 static void NAME(long kc, const float *restrict a, const float *restrict b,              \
                  float *c, long ldc, int load, int mr, int nr) {                         \
-    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);           \
-    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF                                          \
-                 : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;          \
+    enum { wide = WIDE };                                                                \
+    __mmask16 m0, m1;                                                                    \
+    masks512(nr, &m0, &m1);                                                              \
     ROWS(K512_DECL)                                                                      \
     if (load) { ROWS(K512_LOAD) }                                                        \
     for (long p = 0; p < kc; p++) {                                                      \
-        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);                      \
+        __m512 b0 = _mm512_load_ps(b), b1 = wide ? _mm512_load_ps(b + 16) : b0;          \
         ROWS(K512_STEP)                                                                  \
         a += 12; b += 32;                                                                \
     }                                                                                    \
     ROWS(K512_STORE)                                                                     \
 }
-#define K512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
-#define K512_LOAD(i) if (i < mr) { c##i##a = _mm512_maskz_loadu_ps(m0, c + i * ldc);     \
-                                   c##i##b = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16); }
-#define K512_STEP(i) { __m512 x = _mm512_set1_ps(a[i]);                                  \
-                       c##i##a = _mm512_fmadd_ps(x, b0, c##i##a);                        \
-                       c##i##b = _mm512_fmadd_ps(x, b1, c##i##b); }
-#define K512_STORE(i) if (i < mr) { _mm512_mask_storeu_ps(c + i * ldc, m0, c##i##a);      \
-                                    _mm512_mask_storeu_ps(c + i * ldc + 16, m1, c##i##b); }
-DEFINE_KERNEL_AVX512(kernel_avx512_4, ROWS4)
-DEFINE_KERNEL_AVX512(kernel_avx512_8, ROWS8)
-DEFINE_KERNEL_AVX512(kernel_avx512_12, ROWS12)
 
-static void kernel_avx512(long kc, const float *restrict a, const float *restrict b,
-                          float *c, long ldc, int load, int mr, int nr) {
-    if (mr > 8) kernel_avx512_12(kc, a, b, c, ldc, load, mr, nr);
-    else if (mr > 4) kernel_avx512_8(kc, a, b, c, ldc, load, mr, nr);
-    else kernel_avx512_4(kc, a, b, c, ldc, load, mr, nr);
-}
+/* AVX2: tiles of up to 6 x 16 (12 accumulators of 8 lanes). */
 
-/* AVX2: tiles of up to 6 x 16 (12 accumulators of 8 lanes), with 2- and 4-row kernels for
- * a strip's last rows. */
-#define ROWS2(X) X(0) X(1)
-#define ROWS4B(X) ROWS2(X) X(2) X(3)
-#define ROWS6(X) ROWS4B(X) X(4) X(5)
-
+/* Lanes 0..count-1 set (count in 0...8). */
 __attribute__((target("avx2,fma")))
 static __m256i lane_mask(int count) {
-    /* Lanes 0..count-1 set (count in 0...8). */
     static const int32_t ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
     return _mm256_loadu_si256((const __m256i *)(ramp + 8 - count));
 }
 
-#define DEFINE_KERNEL_AVX2(NAME, ROWS)                                                     \
+/* The two 8-lane halves of a row of nr columns (nr in 1...16). */
+__attribute__((target("avx2,fma")))
+static inline void masks256(int nr, __m256i *m0, __m256i *m1) {
+    *m0 = lane_mask(nr >= 8 ? 8 : nr);
+    *m1 = lane_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0);
+}
+
+#define K256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
+#define K256_LOAD(i) if (i < mr) {                                                        \
+        if (full) { c##i##a = _mm256_loadu_ps(c + i * ldc);                              \
+                    if (wide) c##i##b = _mm256_loadu_ps(c + i * ldc + 8); }              \
+        else { c##i##a = _mm256_maskload_ps(c + i * ldc, m0);                            \
+               if (wide) c##i##b = _mm256_maskload_ps(c + i * ldc + 8, m1); } }
+#define K256_FMA(i, x) { c##i##a = _mm256_fmadd_ps(x, b0, c##i##a);                      \
+                         if (wide) c##i##b = _mm256_fmadd_ps(x, b1, c##i##b); }
+#define K256_STEP(i) K256_FMA(i, _mm256_broadcast_ss(a + i))
+#define K256_STORE(i) if (i < mr) {                                                       \
+        if (full) { _mm256_storeu_ps(c + i * ldc, c##i##a);                              \
+                    if (wide) _mm256_storeu_ps(c + i * ldc + 8, c##i##b); }              \
+        else { _mm256_maskstore_ps(c + i * ldc, m0, c##i##a);                            \
+               if (wide) _mm256_maskstore_ps(c + i * ldc + 8, m1, c##i##b); } }
+
+#define DEFINE_KERNEL_AVX2(NAME, ROWS, WIDE)                                               \
 __attribute__((target("avx2,fma")))                                                      \
 static void NAME(long kc, const float *restrict a, const float *restrict b,              \
                  float *c, long ldc, int load, int mr, int nr) {                         \
-    int full = nr == 16;                                                                 \
-    __m256i m0 = lane_mask(nr >= 8 ? 8 : nr), m1 = lane_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0); \
+    enum { wide = WIDE };                                                                \
+    int full = nr == (wide ? 16 : 8);                                                    \
+    __m256i m0, m1;                                                                      \
+    masks256(nr, &m0, &m1);                                                              \
     ROWS(K256_DECL)                                                                      \
     if (load) { ROWS(K256_LOAD) }                                                        \
     for (long p = 0; p < kc; p++) {                                                      \
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);                       \
+        __m256 b0 = _mm256_load_ps(b), b1 = wide ? _mm256_load_ps(b + 8) : b0;           \
         ROWS(K256_STEP)                                                                  \
         a += 6; b += 16;                                                                 \
     }                                                                                    \
     ROWS(K256_STORE)                                                                     \
 }
-#define K256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
-#define K256_LOAD(i) if (i < mr) {                                                        \
-        if (full) { c##i##a = _mm256_loadu_ps(c + i * ldc);                              \
-                    c##i##b = _mm256_loadu_ps(c + i * ldc + 8); }                        \
-        else { c##i##a = _mm256_maskload_ps(c + i * ldc, m0);                            \
-               c##i##b = _mm256_maskload_ps(c + i * ldc + 8, m1); } }
-#define K256_STEP(i) { __m256 x = _mm256_broadcast_ss(a + i);                             \
-                       c##i##a = _mm256_fmadd_ps(x, b0, c##i##a);                        \
-                       c##i##b = _mm256_fmadd_ps(x, b1, c##i##b); }
-#define K256_STORE(i) if (i < mr) {                                                       \
-        if (full) { _mm256_storeu_ps(c + i * ldc, c##i##a);                              \
-                    _mm256_storeu_ps(c + i * ldc + 8, c##i##b); }                        \
-        else { _mm256_maskstore_ps(c + i * ldc, m0, c##i##a);                            \
-               _mm256_maskstore_ps(c + i * ldc + 8, m1, c##i##b); } }
-DEFINE_KERNEL_AVX2(kernel_avx2_2, ROWS2)
-DEFINE_KERNEL_AVX2(kernel_avx2_4, ROWS4B)
-DEFINE_KERNEL_AVX2(kernel_avx2_6, ROWS6)
-
-static void kernel_avx2(long kc, const float *restrict a, const float *restrict b,
-                        float *c, long ldc, int load, int mr, int nr) {
-    if (mr > 4) kernel_avx2_6(kc, a, b, c, ldc, load, mr, nr);
-    else if (mr > 2) kernel_avx2_4(kc, a, b, c, ldc, load, mr, nr);
-    else kernel_avx2_2(kc, a, b, c, ldc, load, mr, nr);
-}
 
 /* ------------------------------------------------------------- unpacked small GEMMs */
 
 /* Small products with B not transposed (LeNet-5's kernel-row GEMMs, (50, 64, 100), and
- * their input-gradient twins): packing costs as much as the products, so these tiles read
- * A and B where they lie. op(B)'s rows are contiguous in j, so a row of a tile is one
- * (masked) vector load; op(A)'s values are broadcast from A itself, row i's at
- * ar[i] + p * ps. The chain per element is the definition's (one FMA per p from p = 0,
+ * their gradient twins): packing costs as much as the products, so these tiles read A and
+ * B where they lie. op(B)'s rows are contiguous in j, so a row of a tile is one (masked)
+ * vector load; op(A)'s values are broadcast from A itself, row i's value for p at
+ * r<i>[p * ps]. The chain per element is the definition's (one FMA per p from p = 0,
  * starting from C or zero), so these kernels give the same bits as the packed ones.
  * Rows past `mr` point at row 0 (always readable) and are never stored. */
-#define U512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps(); \
-                     const float *r##i = a + (i < mr ? i : 0) * rs;
-#define U512_STEP(i) { __m512 x = _mm512_set1_ps(r##i[o]);                               \
-                       c##i##a = _mm512_fmadd_ps(x, b0, c##i##a);                        \
-                       c##i##b = _mm512_fmadd_ps(x, b1, c##i##b); }
-#define DEFINE_UNPACKED_AVX512(NAME, ROWS)                                                 \
+#define U_ROW(i) const float *r##i = a + (i < mr ? i : 0) * rs;
+#define U512_STEP(i) K512_FMA(i, _mm512_set1_ps(r##i[o]))
+#define DEFINE_UNPACKED_AVX512(NAME, ROWS, WIDE)                                           \
 __attribute__((target("avx512f")))                                                       \
 static void NAME(long k, const float *a, long rs, long ps, const float *b, long ldb,     \
                  float *c, long ldc, int load, int mr, int nr) {                         \
-    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);           \
-    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF                                          \
-                 : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;          \
-    ROWS(U512_DECL)                                                                      \
+    enum { wide = WIDE };                                                                \
+    __mmask16 m0, m1;                                                                    \
+    masks512(nr, &m0, &m1);                                                              \
+    ROWS(K512_DECL) ROWS(U_ROW)                                                          \
     if (load) { ROWS(K512_LOAD) }                                                        \
     long o = 0;                                                                          \
     for (long p = 0; p < k; p++, o += ps, b += ldb) {                                    \
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16); \
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                                        \
+        __m512 b1 = wide ? _mm512_maskz_loadu_ps(m1, b + 16) : b0;                       \
         ROWS(U512_STEP)                                                                  \
     }                                                                                    \
     ROWS(K512_STORE)                                                                     \
 }
-DEFINE_UNPACKED_AVX512(unpacked_avx512_4, ROWS4)
-DEFINE_UNPACKED_AVX512(unpacked_avx512_8, ROWS8)
-DEFINE_UNPACKED_AVX512(unpacked_avx512_12, ROWS12)
 
-#define U256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps(); \
-                     const float *r##i = a + (i < mr ? i : 0) * rs;
-#define U256_STEP(i) { __m256 x = _mm256_broadcast_ss(r##i + o);                          \
-                       c##i##a = _mm256_fmadd_ps(x, b0, c##i##a);                        \
-                       c##i##b = _mm256_fmadd_ps(x, b1, c##i##b); }
-#define DEFINE_UNPACKED_AVX2(NAME, ROWS)                                                   \
+#define U256_STEP(i) K256_FMA(i, _mm256_broadcast_ss(r##i + o))
+#define DEFINE_UNPACKED_AVX2(NAME, ROWS, WIDE)                                             \
 __attribute__((target("avx2,fma")))                                                      \
 static void NAME(long k, const float *a, long rs, long ps, const float *b, long ldb,     \
                  float *c, long ldc, int load, int mr, int nr) {                         \
-    int full = nr == 16;                                                                 \
-    __m256i m0 = lane_mask(nr >= 8 ? 8 : nr), m1 = lane_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0); \
-    ROWS(U256_DECL)                                                                      \
+    enum { wide = WIDE };                                                                \
+    int full = nr == (wide ? 16 : 8);                                                    \
+    __m256i m0, m1;                                                                      \
+    masks256(nr, &m0, &m1);                                                              \
+    ROWS(K256_DECL) ROWS(U_ROW)                                                          \
     if (load) { ROWS(K256_LOAD) }                                                        \
     long o = 0;                                                                          \
     for (long p = 0; p < k; p++, o += ps, b += ldb) {                                    \
         __m256 b0, b1;                                                                   \
-        if (full) { b0 = _mm256_loadu_ps(b); b1 = _mm256_loadu_ps(b + 8); }              \
-        else { b0 = _mm256_maskload_ps(b, m0); b1 = _mm256_maskload_ps(b + 8, m1); }     \
+        if (full) { b0 = _mm256_loadu_ps(b); b1 = wide ? _mm256_loadu_ps(b + 8) : b0; }  \
+        else { b0 = _mm256_maskload_ps(b, m0);                                           \
+               b1 = wide ? _mm256_maskload_ps(b + 8, m1) : b0; }                         \
         ROWS(U256_STEP)                                                                  \
     }                                                                                    \
     ROWS(K256_STORE)                                                                     \
 }
-DEFINE_UNPACKED_AVX2(unpacked_avx2_2, ROWS2)
-DEFINE_UNPACKED_AVX2(unpacked_avx2_4, ROWS4B)
-DEFINE_UNPACKED_AVX2(unpacked_avx2_6, ROWS6)
 
-typedef void (*unpacked_kernel)(long k, const float *a, long rs, long ps, const float *b,
-                                long ldb, float *c, long ldc, int load, int mr, int nr);
+/* Both forms of every (height, width) of each ISA, and the choice of one per tile. */
+#define DEFINE_BOTH(ISA, NAME, ROWS, WIDE)                                                 \
+    DEFINE_KERNEL_##ISA(kernel_##NAME, ROWS, WIDE)                                       \
+    DEFINE_UNPACKED_##ISA(unpacked_##NAME, ROWS, WIDE)
+DEFINE_BOTH(AVX512, avx512_4, ROWS4, 1)
+DEFINE_BOTH(AVX512, avx512_8, ROWS8, 1)
+DEFINE_BOTH(AVX512, avx512_12, ROWS12, 1)
+DEFINE_BOTH(AVX512, avx512_4n, ROWS4, 0)
+DEFINE_BOTH(AVX512, avx512_8n, ROWS8, 0)
+DEFINE_BOTH(AVX512, avx512_12n, ROWS12, 0)
+DEFINE_BOTH(AVX2, avx2_2, ROWS2, 1)
+DEFINE_BOTH(AVX2, avx2_4, ROWS4, 1)
+DEFINE_BOTH(AVX2, avx2_6, ROWS6, 1)
+DEFINE_BOTH(AVX2, avx2_2n, ROWS2, 0)
+DEFINE_BOTH(AVX2, avx2_4n, ROWS4, 0)
+DEFINE_BOTH(AVX2, avx2_6n, ROWS6, 0)
+
+/* Index into the tables below: height class (smallest kernel with at least `rows` rows)
+ * times two, plus one for the narrow width. */
+static int kernel_index(int isa, int rows, int cols) {
+    int quarter = isa == IB_GEMM_AVX512 ? 4 : 2, vector = isa == IB_GEMM_AVX512 ? 16 : 8;
+    int height = rows > 2 * quarter ? 2 : rows > quarter ? 1 : 0;
+    return 2 * height + (cols <= vector);
+}
+static const micro_kernel packed_avx512[6] = {
+    kernel_avx512_4, kernel_avx512_4n, kernel_avx512_8, kernel_avx512_8n,
+    kernel_avx512_12, kernel_avx512_12n};
+static const micro_kernel packed_avx2[6] = {
+    kernel_avx2_2, kernel_avx2_2n, kernel_avx2_4, kernel_avx2_4n, kernel_avx2_6, kernel_avx2_6n};
+static const unpacked_kernel unpacked_avx512[6] = {
+    unpacked_avx512_4, unpacked_avx512_4n, unpacked_avx512_8, unpacked_avx512_8n,
+    unpacked_avx512_12, unpacked_avx512_12n};
+static const unpacked_kernel unpacked_avx2[6] = {
+    unpacked_avx2_2, unpacked_avx2_2n, unpacked_avx2_4, unpacked_avx2_4n,
+    unpacked_avx2_6, unpacked_avx2_6n};
+
+static void kernel_avx512(long kc, const float *restrict a, const float *restrict b,
+                          float *c, long ldc, int load, int mr, int nr) {
+    packed_avx512[kernel_index(IB_GEMM_AVX512, mr, nr)](kc, a, b, c, ldc, load, mr, nr);
+}
+
+static void kernel_avx2(long kc, const float *restrict a, const float *restrict b,
+                        float *c, long ldc, int load, int mr, int nr) {
+    packed_avx2[kernel_index(IB_GEMM_AVX2, mr, nr)](kc, a, b, c, ldc, load, mr, nr);
+}
 
 /* Whether a product goes unpacked: B not transposed and both operands small enough to
- * stay in L2 while every tile rereads them (256 KiB). A rule on shapes only. */
+ * stay in L2 while every tile rereads them (256 KiB). A rule on shapes only. Tests turn
+ * it off (`ib_gemm_force_packed`) to reach the packed path's small edge tiles. */
+static int packed_forced = 0;
+
 static int unpacked_pays(int trans_b, long m, long n, long k) {
-    return !trans_b && (m * k + k * n) <= 65536;
+    return !packed_forced && !trans_b && (m * k + k * n) <= 65536;
+}
+
+int ib_gemm_force_packed(int on) {
+    int was = packed_forced;
+    packed_forced = on != 0;
+    return was;
 }
 
 /* Tiles of up to mr_max x nr_max, j outer (a strip of B stays in L1 across the rows). */
 static void unpacked(int isa, int trans_a, long m, long n, long k, const float *a, long lda,
                      const float *b, long ldb, int accumulate, float *c, long ldc) {
     int mr_max = isa == IB_GEMM_AVX512 ? 12 : 6, nr_max = isa == IB_GEMM_AVX512 ? 32 : 16;
+    const unpacked_kernel *table = isa == IB_GEMM_AVX512 ? unpacked_avx512 : unpacked_avx2;
     long rs = trans_a ? 1 : lda, ps = trans_a ? lda : 1;
     for (long j = 0; j < n; j += nr_max) {
         int cols = n - j < nr_max ? (int)(n - j) : nr_max;
         for (long i = 0; i < m; i += mr_max) {
             int rows = m - i < mr_max ? (int)(m - i) : mr_max;
-            unpacked_kernel kern;
-            if (isa == IB_GEMM_AVX512)
-                kern = rows > 8 ? unpacked_avx512_12 : rows > 4 ? unpacked_avx512_8 : unpacked_avx512_4;
-            else
-                kern = rows > 4 ? unpacked_avx2_6 : rows > 2 ? unpacked_avx2_4 : unpacked_avx2_2;
-            kern(k, a + i * rs, rs, ps, b + j, ldb, c + i * ldc + j, ldc, accumulate, rows, cols);
+            table[kernel_index(isa, rows, cols)](k, a + i * rs, rs, ps, b + j, ldb,
+                                                 c + i * ldc + j, ldc, accumulate, rows, cols);
         }
     }
+}
+
+/* ------------------------------------------------------------------------ transpose */
+
+void ib_transpose(long rows, long cols, const float *src, long lds, float *dst, long ldd) {
+    long i = 0;
+    if (ib_gemm_supported_isa() != IB_GEMM_SCALAR) {
+        for (; i + 8 <= rows; i += 8) {
+            long j = 0;
+            for (; j + 8 <= cols; j += 8) transpose8(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+            for (; j < cols; j++)
+                for (long r = 0; r < 8; r++) dst[j * ldd + i + r] = src[(i + r) * lds + j];
+        }
+    }
+    for (; i < rows; i++)
+        for (long j = 0; j < cols; j++) dst[j * ldd + i] = src[i * lds + j];
 }
 
 /* ------------------------------------------------------------------------- drivers */

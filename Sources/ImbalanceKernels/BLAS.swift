@@ -23,6 +23,14 @@ public enum BLAS {
                  beta == 1 ? 1 : 0, c, ldc)
     }
 
+    /// dst (cols, rows) = src (rows, cols) transposed, leading dimensions `lds` and `ldd`.
+    /// Moves data only, so any caller may use it without changing a bit of its results.
+    @inline(__always)
+    public static func transpose(rows: Int, cols: Int, _ src: UnsafePointer<Float>, lds: Int,
+                                 into dst: UnsafeMutablePointer<Float>, ldd: Int) {
+        ib_transpose(rows, cols, src, lds, dst, ldd)
+    }
+
     /// The naive definition of `sgemm` (one element at a time, same chain order): the
     /// reference that tests compare the optimised paths with, bit for bit.
     public static func sgemmReference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -56,4 +64,9 @@ public enum BLAS {
     public static func force(_ path: Path?) -> Bool {
         ib_gemm_force_isa(Int32(path?.rawValue ?? -1)) >= 0
     }
+
+    /// Sends every product through the packed kernels (true) or restores the shape rule
+    /// that reads small products in place (false), so that tests reach both. Call only
+    /// while no GEMM runs.
+    public static func forcePacked(_ on: Bool) { _ = ib_gemm_force_packed(on ? 1 : 0) }
 }

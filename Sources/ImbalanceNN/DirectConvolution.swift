@@ -18,6 +18,9 @@ import ImbalanceKernels
 final class DirectConvolution: ConvolutionAlgorithm {
     /// Per worker: the column matrix of the chunk (or band) at hand.
     private var columns: [Tensor] = []
+    /// Per worker, with kernel rows: the band's 1 x KW column matrix transposed,
+    /// ((bandRows+KH-1)*OW, C*KW), for the weight gradient's GEMMs.
+    private var transposedColumns: [Tensor] = []
     /// Per worker: a multi-image chunk's (F, m*P) GEMM result, or its gathered dY.
     private var products: [Tensor] = []
     /// Per worker, when fused with max pooling: one image's output, or its gradient.
@@ -40,6 +43,7 @@ final class DirectConvolution: ConvolutionAlgorithm {
         }
         if plan.fusesPooling { growBuffers(&imageOutputs, to: workers, floats: f * g.outPlane) }
         if plan.kernelRows {
+            growBuffers(&transposedColumns, to: workers, floats: plan.directColumnFloats)
             if rowWeights.capacity < weights { rowWeights = Tensor(shape: [weights]) }
             growBuffers(&rowGradients, to: chunks.groups, floats: weights)
         } else {
@@ -217,11 +221,17 @@ final class DirectConvolution: ConvolutionAlgorithm {
                         let (span, ld) = kernelRowSpan(band, g)
                         let ckw = g1.patchSize
                         if let dWShare {
+                            // dW_kh (F, C*KW) (+)= dY (F, n) * window_kh^T (n, C*KW). The
+                            // KH windows overlap, so the columns are transposed once here
+                            // rather than packed transposed by each GEMM; the products and
+                            // their order are the same.
                             _ = unfoldKernelRows(x! + start * inSize, g, g1, band, into: col)
+                            let colT = transposedColumns[worker].pointer
+                            BLAS.transpose(rows: ckw, cols: ld, col, lds: ld, into: colT, ldd: ckw)
                             for kh in 0..<g.kernelH {
-                                BLAS.sgemm(transA: false, transB: true, m: filters, n: ckw, k: n,
+                                BLAS.sgemm(transA: false, transB: false, m: filters, n: ckw, k: n,
                                            alpha: 1, a: dYBand, lda: outPlane,
-                                           b: col + kh * g.outWidth, ldb: ld,
+                                           b: colT + kh * g.outWidth * ckw, ldb: ckw,
                                            beta: first && index == 0 ? 0 : 1,
                                            c: dWShare + kh * filters * ckw, ldc: ckw)
                             }

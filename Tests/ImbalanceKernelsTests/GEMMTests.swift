@@ -6,7 +6,7 @@ import XCTest
 /// here: the definition fixes each element's operations and their order, and the paths
 /// differ only in tiling and vector width, which the definition makes irrelevant.
 final class GEMMTests: XCTestCase {
-    override func tearDown() { BLAS.force(nil) }
+    override func tearDown() { BLAS.force(nil); BLAS.forcePacked(false) }
 
     struct Case {
         var m, n, k: Int
@@ -17,12 +17,14 @@ final class GEMMTests: XCTestCase {
 
     /// Shapes at and around every blocking boundary: tiles (6 x 16 and 12 x 32), the
     /// MC = 144 row block, the KC = 256 depth block, the NC = 4096 column block, plus the
-    /// engine's real shapes (LeNet-5's conv2 and ip1, an All-CNN layer, ResNet-10's 4x4 maps).
+    /// engine's real shapes (LeNet-5's conv2 and ip1, an All-CNN layer, ResNet-10's 4x4 maps),
+    /// and tiles of at most one vector's columns (the narrow kernels: LeNet-5's conv1 weight
+    /// gradient, 5 wide, and ip2, 10 wide).
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 7, 3), (5, 1, 9), (6, 16, 1), (7, 17, 2), (11, 31, 5), (12, 32, 8),
         (13, 33, 17), (25, 47, 255), (24, 48, 256), (23, 49, 257), (144, 20, 30), (145, 20, 30),
         (3, 4097, 7), (289, 70, 520), (50, 64, 500), (64, 500, 800), (20, 576, 25),
-        (96, 130, 864), (16, 128, 4608),
+        (96, 130, 864), (16, 128, 4608), (20, 5, 576), (64, 10, 500), (13, 9, 40), (50, 100, 64),
     ]
 
     static var cases: [Case] {
@@ -84,9 +86,15 @@ final class GEMMTests: XCTestCase {
             let expected = Self.run(c, o, reference: true).map(\.bitPattern)
             for path in Self.paths {
                 XCTAssertTrue(BLAS.force(path))
-                let got = Self.run(c, o, reference: false).map(\.bitPattern)
-                // The padding between rows must come back untouched too.
-                XCTAssertEqual(got, expected, "\(path): \(c)")
+                // Small products go unpacked by default; forcing the packed kernels keeps
+                // their small edge tiles covered.
+                for packed in [false, true] {
+                    BLAS.forcePacked(packed)
+                    let got = Self.run(c, o, reference: false).map(\.bitPattern)
+                    // The padding between rows must come back untouched too.
+                    XCTAssertEqual(got, expected, "\(path), packed forced \(packed): \(c)")
+                }
+                BLAS.forcePacked(false)
             }
         }
     }
@@ -128,6 +136,27 @@ final class GEMMTests: XCTestCase {
             let got = Self.run(c, o, reference: false)
             XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "\(path)")
             XCTAssertTrue(got.contains { $0.isNaN })
+        }
+    }
+
+    /// The transpose moves every element, and nothing outside the destination's rows.
+    func testTransposeMovesEveryElement() {
+        for (rows, cols) in [(1, 1), (3, 5), (8, 8), (9, 17), (100, 96), (16, 7), (7, 16)] {
+            let lds = cols + 3, ldd = rows + 2
+            let src = (0..<(rows * lds)).map { Float($0) * 0.5 - 7 }
+            var dst = [Float](repeating: -1, count: cols * ldd)
+            src.withUnsafeBufferPointer { s in
+                dst.withUnsafeMutableBufferPointer { d in
+                    BLAS.transpose(rows: rows, cols: cols, s.baseAddress!, lds: lds,
+                                   into: d.baseAddress!, ldd: ldd)
+                }
+            }
+            for j in 0..<cols {
+                for i in 0..<ldd {
+                    let expected = i < rows ? src[i * lds + j] : -1
+                    XCTAssertEqual(dst[j * ldd + i], expected, "\(rows) x \(cols) at (\(j), \(i))")
+                }
+            }
         }
     }
 

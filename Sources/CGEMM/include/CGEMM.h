@@ -34,6 +34,11 @@ void ib_sgemm_reference(int trans_a, int trans_b, long m, long n, long k,
                         const float *a, long lda, const float *b, long ldb,
                         int accumulate, float *c, long ldc);
 
+/* dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: a transpose, moving data only
+ * (8 x 8 SIMD blocks when the CPU has AVX2). For callers that multiply several windows of
+ * one matrix by its transpose: one transpose here instead of one transposed pack per call. */
+void ib_transpose(long rows, long cols, const float *src, long lds, float *dst, long ldd);
+
 /* The best path this CPU supports (AVX-512F, else AVX2 with FMA, else scalar). */
 int ib_gemm_supported_isa(void);
 /* The path ib_sgemm takes now. */
@@ -42,6 +47,11 @@ int ib_gemm_isa(void);
  * -1 restores the automatic choice. Returns the path in use afterwards. Not thread-safe:
  * call it while no GEMM runs. */
 int ib_gemm_force_isa(int isa);
+
+/* Sends every product through the packed path (1) or restores the shape rule (0), so that
+ * tests reach the packed kernels' small edge tiles; returns the previous setting. Not
+ * thread-safe: call it while no GEMM runs. */
+int ib_gemm_force_packed(int on);
 
 /* CPU identification for run records: vendor (12 characters), brand string (48), and
  * whether AVX2+FMA and AVX-512F are usable (CPUID and the OS's XSAVE state). */
