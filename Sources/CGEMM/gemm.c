@@ -465,6 +465,10 @@ static int unpacked_pays(int trans_b, long m, long n, long k) {
     return !packed_forced && !trans_b && (m * k + k * n) <= 65536;
 }
 
+int ib_sgemm_reads_in_place(long m, long n, long k) {
+    return unpacked_pays(0, m, n, k);
+}
+
 int ib_gemm_force_packed(int on) {
     int was = packed_forced;
     packed_forced = on != 0;

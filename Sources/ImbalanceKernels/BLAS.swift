@@ -65,6 +65,13 @@ public enum BLAS {
         ib_gemm_force_isa(Int32(path?.rawValue ?? -1)) >= 0
     }
 
+    /// Whether an (m, n, k) product with B not transposed reads A and B in place instead of
+    /// packing them. Depends on the shape only, so choosing a layout by it changes no bit.
+    @inline(__always)
+    public static func readsInPlace(m: Int, n: Int, k: Int) -> Bool {
+        ib_sgemm_reads_in_place(m, n, k) != 0
+    }
+
     /// Sends every product through the packed kernels (true) or restores the shape rule
     /// that reads small products in place (false), so that tests reach both. Call only
     /// while no GEMM runs.

@@ -18,8 +18,9 @@ import ImbalanceKernels
 final class DirectConvolution: ConvolutionAlgorithm {
     /// Per worker: the column matrix of the chunk (or band) at hand.
     private var columns: [Tensor] = []
-    /// Per worker, with kernel rows: the band's 1 x KW column matrix transposed,
-    /// ((bandRows+KH-1)*OW, C*KW), for the weight gradient's GEMMs.
+    /// Per worker, for one-image chunks: the band's column matrix transposed (with kernel
+    /// rows ((bandRows+KH-1)*OW, C*KW), else (bandRows*OW, C*KH*KW)), for the weight
+    /// gradient's NN GEMMs.
     private var transposedColumns: [Tensor] = []
     /// Per worker: a multi-image chunk's (F, m*P) GEMM result, or its gathered dY.
     private var products: [Tensor] = []
@@ -42,8 +43,10 @@ final class DirectConvolution: ConvolutionAlgorithm {
             growBuffers(&products, to: workers, floats: f * chunks.chunk * g.outPlane)
         }
         if plan.fusesPooling { growBuffers(&imageOutputs, to: workers, floats: f * g.outPlane) }
+        if let floats = plan.transposedColumnFloats {
+            growBuffers(&transposedColumns, to: workers, floats: floats)
+        }
         if plan.kernelRows {
-            growBuffers(&transposedColumns, to: workers, floats: plan.directColumnFloats)
             if rowWeights.capacity < weights { rowWeights = Tensor(shape: [weights]) }
             growBuffers(&rowGradients, to: chunks.groups, floats: weights)
         } else {
@@ -255,9 +258,20 @@ final class DirectConvolution: ConvolutionAlgorithm {
                     }
                     if let dWShare {
                         im2col(x! + start * inSize, g, col, ldCol: n, rows: band)
-                        BLAS.sgemm(transA: false, transB: true, m: filters, n: patch, k: n,
-                                   alpha: 1, a: dYBand, lda: outPlane, b: col, ldb: n,
-                                   beta: first && index == 0 ? 0 : 1, c: dWShare, ldc: patch)
+                        let beta: Float = first && index == 0 ? 0 : 1
+                        if BLAS.readsInPlace(m: filters, n: patch, k: n) {
+                            // Small (LeNet-5's conv1: 20 x 25 over 576 positions): with the
+                            // columns transposed once, the NN product packs nothing.
+                            let colT = transposedColumns[worker].pointer
+                            BLAS.transpose(rows: patch, cols: n, col, lds: n, into: colT, ldd: patch)
+                            BLAS.sgemm(transA: false, transB: false, m: filters, n: patch, k: n,
+                                       alpha: 1, a: dYBand, lda: outPlane, b: colT, ldb: patch,
+                                       beta: beta, c: dWShare, ldc: patch)
+                        } else {
+                            BLAS.sgemm(transA: false, transB: true, m: filters, n: patch, k: n,
+                                       alpha: 1, a: dYBand, lda: outPlane, b: col, ldb: n,
+                                       beta: beta, c: dWShare, ldc: patch)
+                        }
                     }
                     if let dXImage {
                         BLAS.sgemm(transA: true, transB: false, m: patch, n: n, k: filters,
@@ -372,6 +386,18 @@ final class DirectConvolution: ConvolutionAlgorithm {
 }
 
 extension ConvolutionPlan {
+    /// Floats of one worker's transposed column buffer, nil when no weight-gradient GEMM
+    /// uses one: every band with kernel rows, else a one-image chunk's band whose NN
+    /// product reads its operands in place (the smallest band is the likeliest to; a plan
+    /// of several images per chunk may still end with a one-image chunk).
+    var transposedColumnFloats: Int? {
+        let g = geometry
+        if kernelRows { return g.channels * g.kernelW * (bandRows + g.kernelH - 1) * g.outWidth }
+        let last = g.outHeight % bandRows == 0 ? bandRows : g.outHeight % bandRows
+        guard BLAS.readsInPlace(m: filters, n: g.patchSize, k: last * g.outWidth) else { return nil }
+        return g.patchSize * bandRows * g.outWidth
+    }
+
     /// Floats of one worker's column buffer in the direct method: a chunk's column matrix,
     /// or one band's (C*KH*KW, bandRows*OW); with kernel rows, the larger of that and the
     /// band's 1 x KW matrix (C*KW, (bandRows+KH-1)*OW).
