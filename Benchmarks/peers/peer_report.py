@@ -208,14 +208,24 @@ def speed(args):
 
 
 def cpu_model():
+    """The brand string plus family, model and widest vector extension: virtual machines'
+    brand strings ("AMD EPYC") do not tell Zen 3 from Zen 4 or Zen 5."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
     except OSError:
-        pass
-    return platform.processor() or None
+        return platform.processor() or None
+    name = fields.get("model name") or platform.processor() or "unknown CPU"
+    flags = set(fields.get("flags", "").split())
+    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    if "cpu family" in fields and "model" in fields:
+        return f"{name} (family {fields['cpu family']}, model {fields['model']}, {isa})"
+    return name
 
 
 def main(argv=None):
