@@ -410,22 +410,20 @@ static void NAME(long k, const float *a, long rs, long ps, const float *b, long 
     ROWS(K256_STORE)                                                                     \
 }
 
-/* Both forms of every (height, width) of each ISA, and the choice of one per tile. */
+/* Both forms of every height and width of an ISA (heights R1 < R2 < R3), and the tables
+ * that `kernel_index` indexes: name_R, name_Rn (narrow) for each height in turn. */
 #define DEFINE_BOTH(ISA, NAME, ROWS, WIDE)                                                 \
     DEFINE_KERNEL_##ISA(kernel_##NAME, ROWS, WIDE)                                       \
     DEFINE_UNPACKED_##ISA(unpacked_##NAME, ROWS, WIDE)
-DEFINE_BOTH(AVX512, avx512_4, ROWS4, 1)
-DEFINE_BOTH(AVX512, avx512_8, ROWS8, 1)
-DEFINE_BOTH(AVX512, avx512_12, ROWS12, 1)
-DEFINE_BOTH(AVX512, avx512_4n, ROWS4, 0)
-DEFINE_BOTH(AVX512, avx512_8n, ROWS8, 0)
-DEFINE_BOTH(AVX512, avx512_12n, ROWS12, 0)
-DEFINE_BOTH(AVX2, avx2_2, ROWS2, 1)
-DEFINE_BOTH(AVX2, avx2_4, ROWS4, 1)
-DEFINE_BOTH(AVX2, avx2_6, ROWS6, 1)
-DEFINE_BOTH(AVX2, avx2_2n, ROWS2, 0)
-DEFINE_BOTH(AVX2, avx2_4n, ROWS4, 0)
-DEFINE_BOTH(AVX2, avx2_6n, ROWS6, 0)
+#define DEFINE_HEIGHT(ISA, isa, R)                                                         \
+    DEFINE_BOTH(ISA, isa##_##R, ROWS##R, 1) DEFINE_BOTH(ISA, isa##_##R##n, ROWS##R, 0)
+#define DEFINE_ISA(ISA, isa, R1, R2, R3)                                                   \
+    DEFINE_HEIGHT(ISA, isa, R1) DEFINE_HEIGHT(ISA, isa, R2) DEFINE_HEIGHT(ISA, isa, R3)
+#define TABLE(form, isa, R1, R2, R3)                                                       \
+    {form##_##isa##_##R1, form##_##isa##_##R1##n, form##_##isa##_##R2,                   \
+     form##_##isa##_##R2##n, form##_##isa##_##R3, form##_##isa##_##R3##n}
+DEFINE_ISA(AVX512, avx512, 4, 8, 12)
+DEFINE_ISA(AVX2, avx2, 2, 4, 6)
 
 /* Index into the tables below: height class (smallest kernel with at least `rows` rows)
  * times two, plus one for the narrow width. */
@@ -434,17 +432,10 @@ static int kernel_index(int isa, int rows, int cols) {
     int height = rows > 2 * quarter ? 2 : rows > quarter ? 1 : 0;
     return 2 * height + (cols <= vector);
 }
-static const micro_kernel packed_avx512[6] = {
-    kernel_avx512_4, kernel_avx512_4n, kernel_avx512_8, kernel_avx512_8n,
-    kernel_avx512_12, kernel_avx512_12n};
-static const micro_kernel packed_avx2[6] = {
-    kernel_avx2_2, kernel_avx2_2n, kernel_avx2_4, kernel_avx2_4n, kernel_avx2_6, kernel_avx2_6n};
-static const unpacked_kernel unpacked_avx512[6] = {
-    unpacked_avx512_4, unpacked_avx512_4n, unpacked_avx512_8, unpacked_avx512_8n,
-    unpacked_avx512_12, unpacked_avx512_12n};
-static const unpacked_kernel unpacked_avx2[6] = {
-    unpacked_avx2_2, unpacked_avx2_2n, unpacked_avx2_4, unpacked_avx2_4n,
-    unpacked_avx2_6, unpacked_avx2_6n};
+static const micro_kernel packed_avx512[6] = TABLE(kernel, avx512, 4, 8, 12);
+static const micro_kernel packed_avx2[6] = TABLE(kernel, avx2, 2, 4, 6);
+static const unpacked_kernel unpacked_avx512[6] = TABLE(unpacked, avx512, 4, 8, 12);
+static const unpacked_kernel unpacked_avx2[6] = TABLE(unpacked, avx2, 2, 4, 6);
 
 static void kernel_avx512(long kc, const float *restrict a, const float *restrict b,
                           float *c, long ldc, int load, int mr, int nr) {
