@@ -147,6 +147,10 @@ def speed(args):
                 "inferenceImagesPerSecond": statistics.median(r["inferenceImagesPerSecond"] for r in rs) if rs else None,
                 "trainPerRound": [r["trainImagesPerSecond"] for r in rs],
                 "inferencePerRound": [r["inferenceImagesPerSecond"] for r in rs],
+                # The process's peak resident memory, the largest over rounds (issue 21
+                # asks that it not grow).
+                "peakMemoryMiB": max((r["peakMemoryMiB"] for r in rs if r.get("peakMemoryMiB") is not None),
+                                     default=None),
             }
         ib, pt = row["imbench"], row["pytorch"]
         if ib["trainImagesPerSecond"] and pt["trainImagesPerSecond"]:
