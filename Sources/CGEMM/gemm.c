@@ -449,16 +449,18 @@ static void kernel_avx2(long kc, const float *restrict a, const float *restrict 
 
 /* Whether a product goes unpacked: B not transposed and both operands small enough to
  * stay in L2 while every tile rereads them (256 KiB). A rule on shapes only. Tests turn
- * it off (`ib_gemm_force_packed`) to reach the packed path's small edge tiles. */
+ * it off (`ib_gemm_force_packed`) to reach the packed path's small edge tiles; callers
+ * that choose a layout by `ib_sgemm_reads_in_place` see the shape rule alone, so that
+ * forcing never changes what they allocate. */
 static int packed_forced = 0;
 
+static int small_enough(long m, long n, long k) { return (m * k + k * n) <= 65536; }
+
 static int unpacked_pays(int trans_b, long m, long n, long k) {
-    return !packed_forced && !trans_b && (m * k + k * n) <= 65536;
+    return !packed_forced && !trans_b && small_enough(m, n, k);
 }
 
-int ib_sgemm_reads_in_place(long m, long n, long k) {
-    return unpacked_pays(0, m, n, k);
-}
+int ib_sgemm_reads_in_place(long m, long n, long k) { return small_enough(m, n, k); }
 
 int ib_gemm_force_packed(int on) {
     int was = packed_forced;

@@ -49,7 +49,8 @@ int ib_gemm_isa(void);
 int ib_gemm_force_isa(int isa);
 
 /* Whether a product with B not transposed reads its operands in place (no packing): a rule
- * on shapes only, so a caller may choose its layout by it without changing any bit. */
+ * on shapes only (ib_gemm_force_packed does not change the answer), so a caller may choose
+ * its layout and size its buffers by it without changing any bit. */
 int ib_sgemm_reads_in_place(long m, long n, long k);
 
 /* Sends every product through the packed path (1) or restores the shape rule (0), so that
