@@ -213,22 +213,30 @@ static void pack_a(int trans, const float *a, long lda, long i0, long mc, long p
     }
 }
 
-/* One strip of transposed B: for p in [0, kc) and q in [0, nr), dst[p*nr + q] =
- * src[q*ldb + p] for q < cols, 0 beyond. Full 8 x 8 blocks go through `transpose8` when
- * the CPU has AVX2 (`simd`), the rest element by element. */
-static void pack_b_strip_transposed(const float *src, long ldb, long kc, long cols, int nr,
-                                    int simd, float *restrict dst) {
-    long p = 0;
+/* dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols. Full 8 x 8 blocks go through
+ * `transpose8` when the CPU has AVX2 (`simd`), the rest element by element. */
+static void transpose_into(long rows, long cols, const float *src, long lds, float *dst,
+                           long ldd, int simd) {
+    long i = 0;
     if (simd) {
-        for (; p + 8 <= kc; p += 8) {
-            long q = 0;
-            for (; q + 8 <= cols; q += 8) transpose8(src + q * ldb + p, ldb, dst + p * nr + q, nr);
-            for (; q < nr; q++)
-                for (long i = 0; i < 8; i++) dst[(p + i) * nr + q] = q < cols ? src[q * ldb + p + i] : 0;
+        for (; i + 8 <= rows; i += 8) {
+            long j = 0;
+            for (; j + 8 <= cols; j += 8) transpose8(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+            for (; j < cols; j++)
+                for (long r = 0; r < 8; r++) dst[j * ldd + i + r] = src[(i + r) * lds + j];
         }
     }
-    for (; p < kc; p++)
-        for (long q = 0; q < nr; q++) dst[p * nr + q] = q < cols ? src[q * ldb + p] : 0;
+    for (; i < rows; i++)
+        for (long j = 0; j < cols; j++) dst[j * ldd + i] = src[i * lds + j];
+}
+
+/* One strip of transposed B: for p in [0, kc) and q in [0, nr), dst[p*nr + q] =
+ * src[q*ldb + p] for q < cols, 0 beyond. */
+static void pack_b_strip_transposed(const float *src, long ldb, long kc, long cols, int nr,
+                                    int simd, float *restrict dst) {
+    transpose_into(cols, kc, src, ldb, dst, nr, simd);
+    if (cols < nr)
+        for (long p = 0; p < kc; p++) memset(dst + p * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
 }
 
 /* op(B)[p0 .. p0+kc) x [j0 .. j0+nc) into strips of nr columns: strip t holds, for each p,
@@ -487,17 +495,7 @@ static void unpacked(int isa, int trans_a, long m, long n, long k, const float *
 /* ------------------------------------------------------------------------ transpose */
 
 void ib_transpose(long rows, long cols, const float *src, long lds, float *dst, long ldd) {
-    long i = 0;
-    if (ib_gemm_supported_isa() != IB_GEMM_SCALAR) {
-        for (; i + 8 <= rows; i += 8) {
-            long j = 0;
-            for (; j + 8 <= cols; j += 8) transpose8(src + i * lds + j, lds, dst + j * ldd + i, ldd);
-            for (; j < cols; j++)
-                for (long r = 0; r < 8; r++) dst[j * ldd + i + r] = src[(i + r) * lds + j];
-        }
-    }
-    for (; i < rows; i++)
-        for (long j = 0; j < cols; j++) dst[j * ldd + i] = src[i * lds + j];
+    transpose_into(rows, cols, src, lds, dst, ldd, ib_gemm_supported_isa() != IB_GEMM_SCALAR);
 }
 
 /* ------------------------------------------------------------------------- drivers */
