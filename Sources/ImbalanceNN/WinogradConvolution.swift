@@ -5,18 +5,18 @@ import ImbalanceKernels
 /// (`plan.winograd`).
 ///
 /// Forward: U = G g G^T once per pass, then per chunk the input tiles' transform V, the 16
-/// GEMMs M = U V and the output transform. Input gradient: the same convolution of dY with
+/// GEMMs M = V U and the output transform. Input gradient: the same convolution of dY with
 /// the rotated, transposed filters at pad 2 - p (`WinogradPlan.adjoint`). Weight gradient:
-/// per chunk dU += Z V^T from the output gradient's tiles Z (2.25 times fewer multiplies
+/// per chunk dU += Z^T V from the output gradient's tiles Z (2.25 times fewer multiplies
 /// than im2col + GEMM); groups sum their own dU, added in group order, and dW = G^T dU G at
 /// the end. The bias gradient is `BiasGradient`'s, the same sum as the direct method's.
 final class WinogradConvolution: ConvolutionAlgorithm {
-    /// The transformed filters of the pass at hand: 16 matrices (F, C), or (C, F) adjoint.
+    /// The transformed filters of the pass at hand: 16 matrices (C, F), or (F, C) adjoint.
     private var transformed = Tensor(shape: [0])
     /// Per worker: one chunk's transformed inputs V and the 16 products M (or Z).
     private var inputs: [Tensor] = []
     private var products: [Tensor] = []
-    /// Per worker (per piece of a single-chunk batch): a zero-bordered input plane.
+    /// Per worker (per piece of a single-chunk batch): the transforms' channel-minor planes.
     private var planes: [Tensor] = []
     /// Per group: the 16 (F, C) matrices of the transformed weight gradient.
     private var gradients: [Tensor] = []
@@ -90,12 +90,13 @@ final class WinogradConvolution: ConvolutionAlgorithm {
             winogradMultiply(u, v, filters: s.filters, channels: s.channels,
                              columns: count * s.tilesPerImage, into: m)
             winogradTransformOutput(m, images: count, s, bias: bias,
+                                    scratch: planes[worker].pointer,
                                     into: destination + start * outImage)
         }
     }
 
     /// dW from the input tiles (V, as in forward) and the output gradient's tiles (Z):
-    /// dU += Z V^T in 16 GEMMs per chunk, then dW = G^T dU G.
+    /// dU += Z^T V in 16 GEMMs per chunk, then dW = G^T dU G.
     private func weightGradient(_ x: UnsafePointer<Float>, _ dY: UnsafePointer<Float>,
                                 _ wp: WinogradPlan, into dW: UnsafeMutablePointer<Float>) {
         let s = wp.forward, chunks = wp.chunks, tiles = s.tilesPerImage
@@ -145,9 +146,11 @@ final class WinogradConvolution: ConvolutionAlgorithm {
 }
 
 extension WinogradPlan {
-    /// Floats of one zero-bordered scratch plane, for either convolution.
+    /// Floats of one worker's scratch (the channel-minor planes of a transform), for
+    /// either convolution.
     public var planeFloats: Int {
-        max(winogradPaddedPlaneSize(forward), winogradPaddedPlaneSize(adjoint))
+        max(winogradInputScratchSize(forward), winogradInputScratchSize(adjoint),
+            winogradOutputScratchSize(forward), winogradOutputScratchSize(adjoint))
     }
 
     /// Pieces that share the scratch planes: a batch that is a single chunk splits its

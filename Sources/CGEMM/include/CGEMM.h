@@ -66,4 +66,7 @@ int ib_cpu_family(void);
 int ib_cpu_model(void);
 int ib_cpu_has_avx2_fma(void);
 int ib_cpu_has_avx512f(void);
+/* The Winograd transforms that feed this GEMM. */
+#include "CWinograd.h"
+
 #endif
