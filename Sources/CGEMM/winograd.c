@@ -80,8 +80,9 @@ long ib_winograd_output_scratch(long out_height, long out_width, long filters) {
     return 2 * tiles_of(out_height) * 2 * tiles_of(out_width) * filters;
 }
 
-/* Zeroes what the input's rows never overwrite in a (hp, wp, cr) scratch: the border of
- * `pad` and whatever lies past the input's h x w. */
+/* Zeroes what the rows of an h x w map never overwrite in a (hp, wp, cr) scratch: the
+ * border of `pad` and whatever lies past the map (the input's padding, or an odd output
+ * gradient's missing row and column with pad 0). */
 static void zero_border(float *scratch, long hp, long wp, long cr, long h, long w, long pad) {
     size_t row = (size_t)(wp * cr) * sizeof(float);
     for (long y = 0; y < hp; y++) {

@@ -74,8 +74,9 @@ WG_ATTR static void WG_FN(wg_gradient)(long images, long filters, long oh, long 
                                        float *zt) {
     long th = tiles_of(oh), tw = tiles_of(ow), tiles = th * tw;
     long fr = f1 - f0, sw = 2 * tw, rs = sw * fr, os = images * tiles * filters;
-    /* Rows and columns past the output (odd sizes) stay zero: no gradient there. */
-    memset(scratch, 0, (size_t)(2 * th * rs) * sizeof(float));
+    /* Rows and columns past the output (odd sizes) stay zero: no gradient there. The rest
+     * is overwritten by every image. */
+    zero_border(scratch, 2 * th, sw, fr, oh, ow, 0);
     for (long image = 0; image < images; image++) {
         const float *src = dy + (image * filters + f0) * oh * ow;
         if (sw == ow) {
