@@ -521,13 +521,18 @@ void ib_sgemm_reference(int trans_a, int trans_b, long m, long n, long k,
     }
 }
 
+/* `packed`: op(A) packed whole by `ib_sgemm_pack_a` for this path, or NULL to pack each
+ * (MC x KC) block here. Block (ic, pc) of a whole packing starts at pc * Mpad + ic * kc
+ * (Mpad: m rounded up to mr; MC is a multiple of mr), exactly what pack_a writes here. */
 static void blocked(micro_kernel kernel, int mr, int nr, int simd,
                     int trans_a, int trans_b, long m, long n, long k,
-                    const float *a, long lda, const float *b, long ldb,
+                    const float *a, long lda, const float *packed, const float *b, long ldb,
                     int accumulate, float *c, long ldc) {
     buffers *w = thread_buffers();
     long ncMax = n < NC ? n : NC, kcMax = k < KC ? k : KC, mcMax = m < MC ? m : MC;
-    float *pa = grow(&w->a, &w->a_cap, (size_t)((mcMax + mr - 1) / mr * mr) * kcMax);
+    long mpad = (m + mr - 1) / mr * mr;
+    float *pa = packed ? NULL
+        : grow(&w->a, &w->a_cap, (size_t)((mcMax + mr - 1) / mr * mr) * kcMax);
     float *pb = grow(&w->b, &w->b_cap, (size_t)((ncMax + nr - 1) / nr * nr) * kcMax);
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
@@ -537,13 +542,14 @@ static void blocked(micro_kernel kernel, int mr, int nr, int simd,
             pack_b(trans_b, b, ldb, pc, kc, jc, nc, nr, simd, pb);
             for (long ic = 0; ic < m; ic += MC) {
                 long mc = m - ic < MC ? m - ic : MC;
-                pack_a(trans_a, a, lda, ic, mc, pc, kc, mr, simd, pa);
+                const float *as = packed ? packed + pc * mpad + ic * kc : pa;
+                if (!packed) pack_a(trans_a, a, lda, ic, mc, pc, kc, mr, simd, pa);
                 for (long jr = 0; jr < nc; jr += nr) {
                     int cols = nc - jr < nr ? (int)(nc - jr) : nr;
                     const float *bs = pb + jr * kc;
                     for (long ir = 0; ir < mc; ir += mr) {
                         int rows = mc - ir < mr ? (int)(mc - ir) : mr;
-                        kernel(kc, pa + ir * kc, bs, c + (ic + ir) * ldc + jc + jr, ldc,
+                        kernel(kc, as + ir * kc, bs, c + (ic + ir) * ldc + jc + jr, ldc,
                                load, rows, cols);
                     }
                 }
@@ -570,6 +576,49 @@ int ib_gemm_force_isa(int isa) {
     return ib_gemm_isa();
 }
 
+/* The micro-tile height of a packing path (0: the path packs nothing). */
+static int tile_rows(int isa) {
+    return isa == IB_GEMM_AVX512 ? 12 : isa == IB_GEMM_AVX2 ? 6 : 0;
+}
+
+long ib_sgemm_packed_a_floats(long m, long k) {
+    int mr = tile_rows(ib_gemm_isa());
+    if (mr == 0 || m <= 0 || k <= 0) return 0;
+    return (m + mr - 1) / mr * mr * k;
+}
+
+long ib_sgemm_pack_blocks(long k) { return k <= 0 ? 0 : (k + KC - 1) / KC; }
+
+int ib_sgemm_pack_a(int trans_a, long m, long k, const float *a, long lda, float *packed,
+                    long first_block, long end_block) {
+    int isa = ib_gemm_isa(), mr = tile_rows(isa);
+    if (mr == 0) return isa;
+    long mpad = (m + mr - 1) / mr * mr;
+    for (long pc = first_block * KC; pc < k && pc < end_block * KC; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        for (long ic = 0; ic < m; ic += MC) {
+            long mc = m - ic < MC ? m - ic : MC;
+            pack_a(trans_a, a, lda, ic, mc, pc, kc, mr, 1, packed + pc * mpad + ic * kc);
+        }
+    }
+    return isa;
+}
+
+void ib_sgemm_prepacked(int trans_a, int trans_b, long m, long n, long k,
+                        const float *a, long lda, const float *packed, int packed_isa,
+                        const float *b, long ldb, int accumulate, float *c, long ldc) {
+    int isa = ib_gemm_isa();
+    if (m <= 0 || n <= 0 || k <= 0 || packed == NULL || packed_isa != isa
+        || tile_rows(isa) == 0 || unpacked_pays(trans_b, m, n, k)) {
+        ib_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+        return;
+    }
+    if (isa == IB_GEMM_AVX512)
+        blocked(kernel_avx512, 12, 32, 1, trans_a, trans_b, m, n, k, a, lda, packed, b, ldb, accumulate, c, ldc);
+    else
+        blocked(kernel_avx2, 6, 16, 1, trans_a, trans_b, m, n, k, a, lda, packed, b, ldb, accumulate, c, ldc);
+}
+
 void ib_sgemm(int trans_a, int trans_b, long m, long n, long k,
               const float *a, long lda, const float *b, long ldb,
               int accumulate, float *c, long ldc) {
@@ -586,10 +635,10 @@ void ib_sgemm(int trans_a, int trans_b, long m, long n, long k,
     }
     switch (isa) {
     case IB_GEMM_AVX512:
-        blocked(kernel_avx512, 12, 32, 1, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+        blocked(kernel_avx512, 12, 32, 1, trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
         break;
     case IB_GEMM_AVX2:
-        blocked(kernel_avx2, 6, 16, 1, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+        blocked(kernel_avx2, 6, 16, 1, trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
         break;
     default:
         ib_sgemm_reference(trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);

@@ -23,6 +23,39 @@ public enum BLAS {
                  beta == 1 ? 1 : 0, c, ldc)
     }
 
+    /// The floats `packA` writes for an (m, k) op(A) on the path in use: m rounded up to
+    /// the path's tile height, times k (0 on the scalar path, which packs nothing).
+    @inline(__always)
+    public static func packedFloats(m: Int, k: Int) -> Int { ib_sgemm_packed_a_floats(m, k) }
+
+    /// Packs op(A) (m, k) whole into `packed` (`packedFloats(m:k:)` floats), its K blocks
+    /// split among the worker threads, for `sgemm(packedA:)`: a layer's weights packed once
+    /// per pass instead of once per chunk of images. Returns the path it packed for. Call
+    /// it outside `Parallel` loops.
+    public static func packA(transA: Bool, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                             into packed: UnsafeMutablePointer<Float>) -> Path {
+        let blocks = ib_sgemm_pack_blocks(k)
+        Parallel.forEachRange(blocks, pieces: Parallel.pieces(forElements: m * k)) { r in
+            _ = ib_sgemm_pack_a(transA ? 1 : 0, m, k, a, lda, packed, r.lowerBound, r.upperBound)
+        }
+        return path
+    }
+
+    /// `sgemm` with op(A) also given packed by `packA` on path `packedFor`: the same
+    /// product, bit for bit (packing only moves data), without packing A again. When the
+    /// path in use is another or the product goes unpacked, A is read from `a` as `sgemm`
+    /// does.
+    @inline(__always)
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                             a: UnsafePointer<Float>, lda: Int,
+                             packedA: UnsafePointer<Float>, packedFor: Path,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(beta == 0 || beta == 1, "the engine's GEMM takes beta 0 or 1")
+        ib_sgemm_prepacked(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, packedA,
+                           Int32(packedFor.rawValue), b, ldb, beta == 1 ? 1 : 0, c, ldc)
+    }
+
     /// dst (cols, rows) = src (rows, cols) transposed, leading dimensions `lds` and `ldd`.
     /// Moves data only, so any caller may use it without changing a bit of its results.
     @inline(__always)

@@ -182,6 +182,20 @@ public struct ConvolutionPlan: Sendable, Equatable {
         return seen
     }
 
+    /// Whether the direct method packs the weights once per pass for its GEMMs (the
+    /// forward's W, or the input gradient's W^T when `transposed`) instead of once per
+    /// chunk: when there is more than one group (so group 1's weight-gradient scratch can
+    /// hold them), no kernel rows, and GEMMs too large to read their operands in place.
+    /// The fused backward (input and weight gradients in one pass) packs per chunk, since it
+    /// needs that scratch. Packing only moves data, so this changes no bit.
+    public func packsWeights(transposed: Bool) -> Bool {
+        let g = geometry
+        guard !kernelRows, chunks.groups >= 2 else { return false }
+        let (m, k) = transposed ? (g.patchSize, filters) : (filters, g.patchSize)
+        let n = chunks.chunk > 1 ? chunks.chunk * g.outPlane : bandRows * g.outWidth
+        return !BLAS.readsInPlace(m: m, n: n, k: k)
+    }
+
     /// With `kernelRows`: the geometry of a 1 x KW kernel over the same input and padding,
     /// whose column matrix (C*KW, (OH+KH-1)*OW) holds every input row once per kernel
     /// column. Kernel row kh's full-im2col rows are this matrix's window of OH*OW columns

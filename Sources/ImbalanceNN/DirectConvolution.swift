@@ -51,8 +51,32 @@ final class DirectConvolution: ConvolutionAlgorithm {
             growBuffers(&rowGradients, to: chunks.groups, floats: weights)
         } else {
             growBuffers(&weightPartials, to: chunks.groups - 1, floats: weights)
+            if !weightPartials.isEmpty {
+                // Room for the packed weights too (`packedWeights`).
+                let packed = max(BLAS.packedFloats(m: f, k: g.patchSize),
+                                 BLAS.packedFloats(m: g.patchSize, k: f))
+                growBuffers(&weightPartials, to: 1, floats: max(weights, packed))
+            }
         }
         reservedWorkers = workers
+    }
+
+    /// The weights packed once for a pass whose chunks (or bands) all multiply by them:
+    /// op(A) = W (F, C*KH*KW) for the forward, W^T for the input gradient, so that each
+    /// chunk's GEMM skips repacking A (ResNet-10's 4x4 blocks: 2.4 M floats, eight chunks
+    /// per batch). Same bits: packing only moves data. It lives in group 1's weight-gradient
+    /// scratch, idle outside the weight gradient, so it costs no memory. Nil unless
+    /// `plan.packsWeights`, or when the scratch was sized for another GEMM path.
+    private func packedWeights(_ w: UnsafePointer<Float>, _ plan: ConvolutionPlan,
+                               transposed: Bool) -> (UnsafePointer<Float>, BLAS.Path)? {
+        let g = plan.geometry, f = plan.filters
+        let (m, k) = transposed ? (g.patchSize, f) : (f, g.patchSize)
+        let floats = BLAS.packedFloats(m: m, k: k)
+        guard plan.packsWeights(transposed: transposed), floats > 0, !weightPartials.isEmpty,
+              weightPartials[0].capacity >= floats else { return nil }
+        let packed = weightPartials[0].pointer
+        let path = BLAS.packA(transA: transposed, m: m, k: k, a: w, lda: g.patchSize, into: packed)
+        return (UnsafePointer(packed), path)
     }
 
     /// Grows the per-worker scratch if `Parallel.threads` grew since `reserve`.
@@ -76,6 +100,7 @@ final class DirectConvolution: ConvolutionAlgorithm {
         }
         let rows = plan.rowGeometry
         if rows != nil { copyToKernelRows(w, plan) }
+        let packed = packedWeights(w, plan, transposed: false)
         plan.chunks.forEachChunk { _, worker, start, m in
             let col = columns[worker].pointer
             let ld = m * outPlane
@@ -106,9 +131,8 @@ final class DirectConvolution: ConvolutionAlgorithm {
                         return
                     }
                     im2col(x + start * inSize, g, col, ldCol: n, rows: band)
-                    BLAS.sgemm(transA: false, transB: false, m: filters, n: n, k: patch,
-                               alpha: 1, a: w, lda: patch, b: col, ldb: n,
-                               beta: 0, c: out, ldc: outPlane)
+                    multiply(w, packed, m: filters, n: n, k: patch, b: col, ldb: n,
+                             c: out, ldc: outPlane)
                 }
                 if let b {
                     for f in 0..<filters {
@@ -121,9 +145,8 @@ final class DirectConvolution: ConvolutionAlgorithm {
                 }
             } else {
                 let product = products[worker].pointer
-                BLAS.sgemm(transA: false, transB: false, m: filters, n: ld, k: patch,
-                           alpha: 1, a: w, lda: patch, b: col, ldb: ld,
-                           beta: 0, c: product, ldc: ld)
+                multiply(w, packed, m: filters, n: ld, k: patch, b: col, ldb: ld,
+                         c: product, ldc: ld)
                 // (F, m*P) -> (m, F, P), adding the bias on the way.
                 for i in 0..<m {
                     for f in 0..<filters {
@@ -183,6 +206,8 @@ final class DirectConvolution: ConvolutionAlgorithm {
         let needWeight = dW != nil
         let rows = plan.rowGeometry
         if rows != nil && dX != nil { copyToKernelRows(w!, plan) }
+        // The packed weights borrow group 1's weight-gradient scratch: input gradient alone.
+        let packed = dX != nil && !needWeight ? packedWeights(w!, plan, transposed: true) : nil
         chunks.forEachChunk { group, worker, start, m in
             let dWShare = !needWeight ? nil : rows != nil ? rowGradients[group].pointer
                 : group == 0 ? dW! : weightPartials[group - 1].pointer
@@ -274,9 +299,8 @@ final class DirectConvolution: ConvolutionAlgorithm {
                         }
                     }
                     if let dXImage {
-                        BLAS.sgemm(transA: true, transB: false, m: patch, n: n, k: filters,
-                                   alpha: 1, a: w!, lda: patch, b: dYBand, ldb: outPlane,
-                                   beta: 0, c: col, ldc: n)
+                        multiply(w!, packed, transA: true, m: patch, n: n, k: filters,
+                                 b: dYBand, ldb: outPlane, c: col, ldc: n)
                         col2im(col, ldCol: n, g, dXImage, rows: band)
                     }
                 }
@@ -294,9 +318,8 @@ final class DirectConvolution: ConvolutionAlgorithm {
             }
             if let dX {
                 // dCol (patch, ld) = W^T (patch, F) * dY (F, ld), in the column buffer.
-                BLAS.sgemm(transA: true, transB: false, m: patch, n: ld, k: filters,
-                           alpha: 1, a: w!, lda: patch, b: dY, ldb: ld,
-                           beta: 0, c: col, ldc: ld)
+                multiply(w!, packed, transA: true, m: patch, n: ld, k: filters,
+                         b: dY, ldb: ld, c: col, ldc: ld)
                 for i in 0..<m {
                     col2im(col + i * outPlane, ldCol: ld, g, dX + (start + i) * inSize)
                 }
@@ -370,6 +393,22 @@ final class DirectConvolution: ConvolutionAlgorithm {
         let (rows, ld) = kernelRowSpan(band, g)
         im2col(image, g1, col, ldCol: ld, rows: rows)
         return ld
+    }
+
+    /// C (m, n) = op(W) B, op(W) read from its packing when there is one.
+    @inline(__always)
+    private func multiply(_ w: UnsafePointer<Float>, _ packed: (UnsafePointer<Float>, BLAS.Path)?,
+                          transA: Bool = false, m: Int, n: Int, k: Int,
+                          b: UnsafePointer<Float>, ldb: Int,
+                          c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let lda = transA ? m : k
+        if let (p, path) = packed {
+            BLAS.sgemm(transA: transA, transB: false, m: m, n: n, k: k, a: w, lda: lda,
+                       packedA: p, packedFor: path, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
+        } else {
+            BLAS.sgemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: 1, a: w,
+                       lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
+        }
     }
 
     /// Calls `body(band, index)` for the bands of output rows of one image, in order.

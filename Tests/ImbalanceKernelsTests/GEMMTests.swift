@@ -99,6 +99,57 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// op(A) packed once (`BLAS.packA`) and read from its packing gives the definition's
+    /// bits on every path, for packings split among 1 and 2 threads, with the packed path
+    /// forced or not (small products then read A in place and ignore the packing), and when
+    /// the packing was made for another path than the one in use (it must be ignored).
+    /// The packing buffer starts as NaN, so a float the packing leaves unwritten and the
+    /// product reads would show.
+    func testPrepackedAEqualsTheDefinitionBitForBit() {
+        let threads = Parallel.threads
+        defer { Parallel.configure(threads: threads) }
+        for (i, c) in Self.cases.enumerated() {
+            let o = Self.operands(c, seed: UInt64(i + 1))
+            let expected = Self.run(c, o, reference: true).map(\.bitPattern)
+            for path in Self.paths {
+                for packer in Self.paths {
+                    XCTAssertTrue(BLAS.force(packer))
+                    Parallel.configure(threads: 1 + (i + packer.rawValue) % 2)
+                    var packed = [Float](repeating: .nan, count: max(1, BLAS.packedFloats(m: c.m, k: c.k)))
+                    let madeFor = o.a.withUnsafeBufferPointer { a in
+                        packed.withUnsafeMutableBufferPointer {
+                            BLAS.packA(transA: c.transA, m: c.m, k: c.k, a: a.baseAddress!,
+                                       lda: o.lda, into: $0.baseAddress!)
+                        }
+                    }
+                    XCTAssertEqual(madeFor, packer)
+                    XCTAssertTrue(BLAS.force(path))
+                    for forced in [false, true] {
+                        BLAS.forcePacked(forced)
+                        var out = o.c
+                        o.a.withUnsafeBufferPointer { a in
+                            o.b.withUnsafeBufferPointer { b in
+                                packed.withUnsafeBufferPointer { p in
+                                    out.withUnsafeMutableBufferPointer { cp in
+                                        BLAS.sgemm(transA: c.transA, transB: c.transB, m: c.m, n: c.n,
+                                                   k: c.k, a: a.baseAddress!, lda: o.lda,
+                                                   packedA: p.baseAddress!, packedFor: madeFor,
+                                                   b: b.baseAddress!, ldb: o.ldb,
+                                                   beta: c.accumulate ? 1 : 0,
+                                                   c: cp.baseAddress!, ldc: o.ldc)
+                                    }
+                                }
+                            }
+                        }
+                        XCTAssertEqual(out.map(\.bitPattern), expected,
+                                       "\(path), packed for \(packer), packed forced \(forced): \(c)")
+                    }
+                    BLAS.forcePacked(false)
+                }
+            }
+        }
+    }
+
     /// K blocks continue the chain: accumulating two calls over a split k is one call.
     func testSplitKAccumulatesLikeOneCall() {
         let m = 13, n = 37, k = 600, split = 333

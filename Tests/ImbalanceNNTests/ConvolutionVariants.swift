@@ -105,6 +105,22 @@ extension ConvolutionVariant {
             expect: allOf(direct, groups(4)) + { p in
                 [("chunks of 2, six of them", p.chunks.chunk == 2 && p.chunks.chunkCount == 6)]
             }))
+        var packedChunks = plainDirect
+        packedChunks.columnBudget = 2 * 144 * 324
+        v.append(ConvolutionVariant(
+            name: "direct, weights packed once per pass, chunks of 2 images", filters: 96,
+            kernel: 3, padding: 1, input: [5, 16, 18, 18], tuning: packedChunks,
+            expect: allOf(direct, groups(3)) + { p in
+                [("chunks of 2", p.chunks.chunk == 2),
+                 ("W packed once for the forward", p.packsWeights(transposed: false)),
+                 ("W^T packed once for the input gradient", p.packsWeights(transposed: true))]
+            }, finiteDifferences: false))
+        v.append(ConvolutionVariant(
+            name: "direct, weights packed once per pass, one image per chunk", filters: 64,
+            kernel: 3, padding: 1, input: [3, 32, 16, 16], tuning: plainDirect,
+            expect: allOf(direct, oneImagePerChunk, whole, rows(false), groups(3)) + { p in
+                [("W packed once for the forward", p.packsWeights(transposed: false))]
+            }, finiteDifferences: false))
         var bands = plainDirect
         bands.bandBudget = 27 * 9 * 2
         v.append(ConvolutionVariant(

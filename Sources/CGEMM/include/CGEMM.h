@@ -53,6 +53,23 @@ int ib_gemm_force_isa(int isa);
  * its layout and size its buffers by it without changing any bit. */
 int ib_sgemm_reads_in_place(long m, long n, long k);
 
+/* op(A) packed once for several products that share it (a layer's weights across the
+ * chunks of a batch), so that each product skips packing A; the bits are those of
+ * ib_sgemm, since packing only moves data.
+ * ib_sgemm_packed_a_floats: the floats a whole packing of an (m x k) op(A) takes on the
+ * path in use (0 when that path packs nothing). ib_sgemm_pack_blocks: its K blocks.
+ * ib_sgemm_pack_a packs K blocks first_block..<end_block of op(A) (callers may split the
+ * blocks among threads) and returns the path it packed for. ib_sgemm_prepacked is
+ * ib_sgemm reading op(A) from such a packing when it was made on the path in use and the
+ * product goes by the packed path, else it packs A itself as ib_sgemm does. */
+long ib_sgemm_packed_a_floats(long m, long k);
+long ib_sgemm_pack_blocks(long k);
+int ib_sgemm_pack_a(int trans_a, long m, long k, const float *a, long lda, float *packed,
+                    long first_block, long end_block);
+void ib_sgemm_prepacked(int trans_a, int trans_b, long m, long n, long k,
+                        const float *a, long lda, const float *packed, int packed_isa,
+                        const float *b, long ldb, int accumulate, float *c, long ldc);
+
 /* Sends every product through the packed path (1) or restores the shape rule (0), so that
  * tests reach the packed kernels' small edge tiles; returns the previous setting. Not
  * thread-safe: call it while no GEMM runs. */
