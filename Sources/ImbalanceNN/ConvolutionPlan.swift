@@ -186,8 +186,9 @@ public struct ConvolutionPlan: Sendable, Equatable {
     /// forward's W, or the input gradient's W^T when `transposed`) instead of once per
     /// chunk: when there is more than one group (so group 1's weight-gradient scratch can
     /// hold them), no kernel rows, and GEMMs too large to read their operands in place.
-    /// The fused backward (input and weight gradients in one pass) packs per chunk, since it
-    /// needs that scratch. Packing only moves data, so this changes no bit.
+    /// A backward pass that needs both gradients then runs the input gradient's chunk loop
+    /// before the weight gradient's, which needs that scratch. Packing only moves data and
+    /// the two loops make the single loop's calls in the same order, so no bit changes.
     public func packsWeights(transposed: Bool) -> Bool {
         let g = geometry
         guard !kernelRows, chunks.groups >= 2 else { return false }

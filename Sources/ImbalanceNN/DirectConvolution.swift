@@ -175,11 +175,24 @@ final class DirectConvolution: ConvolutionAlgorithm {
     }
 
     /// Both passes in one loop over the chunks: each chunk's dY is unpooled or gathered
-    /// once and used by the bias, weight and input gradients while it is in cache.
+    /// once and used by the bias, weight and input gradients while it is in cache; except
+    /// when the input gradient packs W^T once (`ConvolutionPlan.packsWeights`).
     func backward(_ plan: ConvolutionPlan, input x: UnsafePointer<Float>,
                   outputGradient dY: ConvolutionOutputGradient, weights w: UnsafePointer<Float>,
                   inputGradient dX: UnsafeMutablePointer<Float>,
                   weightGradient dW: UnsafeMutablePointer<Float>?, bias: BiasGradient?) {
+        if dW != nil && plan.packsWeights(transposed: true) {
+            // Large weights: the input gradient first, in a loop of its own that reads W^T
+            // packed once from group 1's weight-gradient scratch, then the weight and bias
+            // gradients. Repacking 2.4 M floats of W^T per chunk (ResNet-10's 4x4 blocks)
+            // costs more than reading dY twice; each gradient's calls and their order are
+            // those of the single loop, so the bits are too.
+            run(plan, input: nil, outputGradient: dY, weights: w, inputGradient: dX,
+                weightGradient: nil, bias: nil)
+            run(plan, input: x, outputGradient: dY, weights: nil, inputGradient: nil,
+                weightGradient: dW, bias: bias)
+            return
+        }
         run(plan, input: x, outputGradient: dY, weights: w, inputGradient: dX,
             weightGradient: dW, bias: bias)
     }
