@@ -604,24 +604,12 @@ int ib_sgemm_pack_a(int trans_a, long m, long k, const float *a, long lda, float
     return isa;
 }
 
-void ib_sgemm_prepacked(int trans_a, int trans_b, long m, long n, long k,
-                        const float *a, long lda, const float *packed, int packed_isa,
-                        const float *b, long ldb, int accumulate, float *c, long ldc) {
-    int isa = ib_gemm_isa();
-    if (m <= 0 || n <= 0 || k <= 0 || packed == NULL || packed_isa != isa
-        || tile_rows(isa) == 0 || unpacked_pays(trans_b, m, n, k)) {
-        ib_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
-        return;
-    }
-    if (isa == IB_GEMM_AVX512)
-        blocked(kernel_avx512, 12, 32, 1, trans_a, trans_b, m, n, k, a, lda, packed, b, ldb, accumulate, c, ldc);
-    else
-        blocked(kernel_avx2, 6, 16, 1, trans_a, trans_b, m, n, k, a, lda, packed, b, ldb, accumulate, c, ldc);
-}
-
-void ib_sgemm(int trans_a, int trans_b, long m, long n, long k,
-              const float *a, long lda, const float *b, long ldb,
-              int accumulate, float *c, long ldc) {
+/* The one driver of both entry points: `packed` is op(A) packed by ib_sgemm_pack_a on path
+ * `packed_isa`, or NULL; it is read only when that is the path in use and the product goes
+ * by the packed kernels, else A is packed block by block as usual. */
+static void sgemm(int trans_a, int trans_b, long m, long n, long k,
+                  const float *a, long lda, const float *packed, int packed_isa,
+                  const float *b, long ldb, int accumulate, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         if (!accumulate)
@@ -633,14 +621,27 @@ void ib_sgemm(int trans_a, int trans_b, long m, long n, long k,
         unpacked(isa, trans_a, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
         return;
     }
+    if (packed_isa != isa) packed = NULL;
     switch (isa) {
     case IB_GEMM_AVX512:
-        blocked(kernel_avx512, 12, 32, 1, trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
+        blocked(kernel_avx512, 12, 32, 1, trans_a, trans_b, m, n, k, a, lda, packed, b, ldb, accumulate, c, ldc);
         break;
     case IB_GEMM_AVX2:
-        blocked(kernel_avx2, 6, 16, 1, trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
+        blocked(kernel_avx2, 6, 16, 1, trans_a, trans_b, m, n, k, a, lda, packed, b, ldb, accumulate, c, ldc);
         break;
     default:
         ib_sgemm_reference(trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
     }
+}
+
+void ib_sgemm_prepacked(int trans_a, int trans_b, long m, long n, long k,
+                        const float *a, long lda, const float *packed, int packed_isa,
+                        const float *b, long ldb, int accumulate, float *c, long ldc) {
+    sgemm(trans_a, trans_b, m, n, k, a, lda, packed, packed_isa, b, ldb, accumulate, c, ldc);
+}
+
+void ib_sgemm(int trans_a, int trans_b, long m, long n, long k,
+              const float *a, long lda, const float *b, long ldb,
+              int accumulate, float *c, long ldc) {
+    sgemm(trans_a, trans_b, m, n, k, a, lda, NULL, -1, b, ldb, accumulate, c, ldc);
 }

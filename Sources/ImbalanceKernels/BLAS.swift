@@ -28,32 +28,39 @@ public enum BLAS {
     @inline(__always)
     public static func packedFloats(m: Int, k: Int) -> Int { ib_sgemm_packed_a_floats(m, k) }
 
+    /// op(A) packed whole by `packA`, and the GEMM path it was packed for.
+    public struct Packing {
+        public let pointer: UnsafePointer<Float>
+        public let path: Path
+        public init(pointer: UnsafePointer<Float>, path: Path) {
+            self.pointer = pointer; self.path = path
+        }
+    }
+
     /// Packs op(A) (m, k) whole into `packed` (`packedFloats(m:k:)` floats), its K blocks
     /// split among the worker threads, for `sgemm(packedA:)`: a layer's weights packed once
-    /// per pass instead of once per chunk of images. Returns the path it packed for. Call
-    /// it outside `Parallel` loops.
+    /// per pass instead of once per chunk of images. Call it outside `Parallel` loops.
     public static func packA(transA: Bool, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                             into packed: UnsafeMutablePointer<Float>) -> Path {
+                             into packed: UnsafeMutablePointer<Float>) -> Packing {
         let blocks = ib_sgemm_pack_blocks(k)
         Parallel.forEachRange(blocks, pieces: Parallel.pieces(forElements: m * k)) { r in
             _ = ib_sgemm_pack_a(transA ? 1 : 0, m, k, a, lda, packed, r.lowerBound, r.upperBound)
         }
-        return path
+        return Packing(pointer: UnsafePointer(packed), path: path)
     }
 
-    /// `sgemm` with op(A) also given packed by `packA` on path `packedFor`: the same
-    /// product, bit for bit (packing only moves data), without packing A again. When the
-    /// path in use is another or the product goes unpacked, A is read from `a` as `sgemm`
-    /// does.
+    /// `sgemm` with op(A) also given packed by `packA`: the same product, bit for bit
+    /// (packing only moves data), without packing A again. When there is no packing (nil),
+    /// it was made for another path than the one in use, or the product goes unpacked, A is
+    /// read from `a` as `sgemm` does.
     @inline(__always)
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-                             a: UnsafePointer<Float>, lda: Int,
-                             packedA: UnsafePointer<Float>, packedFor: Path,
+                             a: UnsafePointer<Float>, lda: Int, packedA: Packing?,
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         precondition(beta == 0 || beta == 1, "the engine's GEMM takes beta 0 or 1")
-        ib_sgemm_prepacked(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, packedA,
-                           Int32(packedFor.rawValue), b, ldb, beta == 1 ? 1 : 0, c, ldc)
+        ib_sgemm_prepacked(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, packedA?.pointer,
+                           Int32(packedA?.path.rawValue ?? -1), b, ldb, beta == 1 ? 1 : 0, c, ldc)
     }
 
     /// dst (cols, rows) = src (rows, cols) transposed, leading dimensions `lds` and `ldd`.

@@ -68,15 +68,14 @@ final class DirectConvolution: ConvolutionAlgorithm {
     /// scratch, idle outside the weight gradient, so it costs no memory. Nil unless
     /// `plan.packsWeights`, or when the scratch was sized for another GEMM path.
     private func packedWeights(_ w: UnsafePointer<Float>, _ plan: ConvolutionPlan,
-                               transposed: Bool) -> (UnsafePointer<Float>, BLAS.Path)? {
+                               transposed: Bool) -> BLAS.Packing? {
         let g = plan.geometry, f = plan.filters
         let (m, k) = transposed ? (g.patchSize, f) : (f, g.patchSize)
         let floats = BLAS.packedFloats(m: m, k: k)
         guard plan.packsWeights(transposed: transposed), floats > 0, !weightPartials.isEmpty,
               weightPartials[0].capacity >= floats else { return nil }
-        let packed = weightPartials[0].pointer
-        let path = BLAS.packA(transA: transposed, m: m, k: k, a: w, lda: g.patchSize, into: packed)
-        return (UnsafePointer(packed), path)
+        return BLAS.packA(transA: transposed, m: m, k: k, a: w, lda: g.patchSize,
+                          into: weightPartials[0].pointer)
     }
 
     /// Grows the per-worker scratch if `Parallel.threads` grew since `reserve`.
@@ -410,18 +409,12 @@ final class DirectConvolution: ConvolutionAlgorithm {
 
     /// C (m, n) = op(W) B, op(W) read from its packing when there is one.
     @inline(__always)
-    private func multiply(_ w: UnsafePointer<Float>, _ packed: (UnsafePointer<Float>, BLAS.Path)?,
+    private func multiply(_ w: UnsafePointer<Float>, _ packed: BLAS.Packing?,
                           transA: Bool = false, m: Int, n: Int, k: Int,
                           b: UnsafePointer<Float>, ldb: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let lda = transA ? m : k
-        if let (p, path) = packed {
-            BLAS.sgemm(transA: transA, transB: false, m: m, n: n, k: k, a: w, lda: lda,
-                       packedA: p, packedFor: path, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
-        } else {
-            BLAS.sgemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: 1, a: w,
-                       lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
-        }
+        BLAS.sgemm(transA: transA, transB: false, m: m, n: n, k: k, a: w, lda: transA ? m : k,
+                   packedA: packed, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
     }
 
     /// Calls `body(band, index)` for the bands of output rows of one image, in order.

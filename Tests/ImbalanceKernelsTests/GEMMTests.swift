@@ -122,7 +122,7 @@ final class GEMMTests: XCTestCase {
                                        lda: o.lda, into: $0.baseAddress!)
                         }
                     }
-                    XCTAssertEqual(madeFor, packer)
+                    XCTAssertEqual(madeFor.path, packer)
                     XCTAssertTrue(BLAS.force(path))
                     for forced in [false, true] {
                         BLAS.forcePacked(forced)
@@ -131,9 +131,11 @@ final class GEMMTests: XCTestCase {
                             o.b.withUnsafeBufferPointer { b in
                                 packed.withUnsafeBufferPointer { p in
                                     out.withUnsafeMutableBufferPointer { cp in
+                                        let packing = BLAS.Packing(pointer: p.baseAddress!,
+                                                                   path: madeFor.path)
                                         BLAS.sgemm(transA: c.transA, transB: c.transB, m: c.m, n: c.n,
                                                    k: c.k, a: a.baseAddress!, lda: o.lda,
-                                                   packedA: p.baseAddress!, packedFor: madeFor,
+                                                   packedA: packing,
                                                    b: b.baseAddress!, ldb: o.ldb,
                                                    beta: c.accumulate ? 1 : 0,
                                                    c: cp.baseAddress!, ldc: o.ldc)

@@ -60,8 +60,8 @@ int ib_sgemm_reads_in_place(long m, long n, long k);
  * path in use (0 when that path packs nothing). ib_sgemm_pack_blocks: its K blocks.
  * ib_sgemm_pack_a packs K blocks first_block..<end_block of op(A) (callers may split the
  * blocks among threads) and returns the path it packed for. ib_sgemm_prepacked is
- * ib_sgemm reading op(A) from such a packing when it was made on the path in use and the
- * product goes by the packed path, else it packs A itself as ib_sgemm does. */
+ * ib_sgemm reading op(A) from such a packing (or NULL) when it was made on the path in use
+ * and the product goes by the packed path, else it packs A itself as ib_sgemm does. */
 long ib_sgemm_packed_a_floats(long m, long k);
 long ib_sgemm_pack_blocks(long k);
 int ib_sgemm_pack_a(int trans_a, long m, long k, const float *a, long lda, float *packed,
