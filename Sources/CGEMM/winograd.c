@@ -1,6 +1,7 @@
 /*
- * Winograd F(2x2, 3x3) tile transforms in channel-minor layouts (definitions in
- * include/CWinograd.h), one copy per instruction set from winograd_body.h.
+ * Winograd F(2x2, 3x3) and F(4x4, 5x5) tile transforms in channel-minor layouts
+ * (definitions in include/CWinograd.h), one copy per instruction set and tile size from
+ * winograd_body.h; F(4x4,5x5)'s tile macros are generated (winograd_f45_tiles.h).
  *
  * Why channel-minor: the transforms are the same few additions for every channel, so one
  * SIMD lane per channel fills every lane on any map size; ResNet-10's 8x8 and 4x4 blocks
@@ -16,6 +17,8 @@
 #include "CGEMM.h"
 
 #include <string.h>
+
+#include "winograd_f45_tiles.h"
 
 typedef float wg_v16 __attribute__((vector_size(64)));
 typedef float wg_v8 __attribute__((vector_size(32)));
@@ -68,16 +71,20 @@ typedef float wg_v4 __attribute__((vector_size(16)));
     }                                                                                     \
 } while (0)
 
-/* Tiles of a map whose convolution output is oh x ow. */
-static long tiles_of(long out) { return (out + 1) / 2; }
+/* Tiles of m outputs along a map side of `out` outputs. */
+static long tiles_of(long out, long m) { return (out + m - 1) / m; }
 
-long ib_winograd_input_scratch(long height, long width, long pad, long channels) {
-    long th = tiles_of(height + 2 * pad - 2), tw = tiles_of(width + 2 * pad - 2);
-    return (2 * th + 2) * (2 * tw + 2) * channels;
+/* The input tile size of F(m x m, r x r): 4 for m = 2 (r = 3), 8 for m = 4 (r = 5). */
+static long tile_input(long m) { return m == 4 ? 8 : 4; }
+
+long ib_winograd_input_scratch(long m, long height, long width, long pad, long channels) {
+    long halo = tile_input(m) - m;
+    long th = tiles_of(height + 2 * pad - halo, m), tw = tiles_of(width + 2 * pad - halo, m);
+    return (m * th + halo) * (m * tw + halo) * channels;
 }
 
-long ib_winograd_output_scratch(long out_height, long out_width, long filters) {
-    return 2 * tiles_of(out_height) * 2 * tiles_of(out_width) * filters;
+long ib_winograd_output_scratch(long m, long out_height, long out_width, long filters) {
+    return m * tiles_of(out_height, m) * m * tiles_of(out_width, m) * filters;
 }
 
 /* Zeroes what the rows of an h x w map never overwrite in a (hp, wp, cr) scratch: the
@@ -93,41 +100,98 @@ static void zero_border(float *scratch, long hp, long wp, long cr, long h, long 
     }
 }
 
-#define WG_NAME avx512
-#define WG_ATTR __attribute__((target("avx512f")))
+/* One body per (tile size, instruction set). */
+#define WG_AVX512 __attribute__((target("avx512f")))
+#define WG_AVX2 __attribute__((target("avx2")))
+
+#define WG_NAME f23_avx512
+#define WG_ATTR WG_AVX512
 #define WG_V wg_v16
+#define WG_M 2
+#define WG_A 4
+#define WG_IN WG_INPUT_TILE
+#define WG_OUT WG_OUTPUT_TILE
+#define WG_GRAD WG_GRADIENT_TILE
 #include "winograd_body.h"
 
-#define WG_NAME avx2
-#define WG_ATTR __attribute__((target("avx2")))
+#define WG_NAME f23_avx2
+#define WG_ATTR WG_AVX2
 #define WG_V wg_v8
+#define WG_M 2
+#define WG_A 4
+#define WG_IN WG_INPUT_TILE
+#define WG_OUT WG_OUTPUT_TILE
+#define WG_GRAD WG_GRADIENT_TILE
 #include "winograd_body.h"
 
-#define WG_NAME baseline
+#define WG_NAME f23_baseline
 #define WG_ATTR
 #define WG_V wg_v4
+#define WG_M 2
+#define WG_A 4
+#define WG_IN WG_INPUT_TILE
+#define WG_OUT WG_OUTPUT_TILE
+#define WG_GRAD WG_GRADIENT_TILE
 #include "winograd_body.h"
 
-#define WG_DISPATCH(fn, ...) do {                                                        \
+#define WG_NAME f45_avx512
+#define WG_ATTR WG_AVX512
+#define WG_V wg_v16
+#define WG_M 4
+#define WG_A 8
+#define WG_IN WG45_INPUT_TILE
+#define WG_OUT WG45_OUTPUT_TILE
+#define WG_GRAD WG45_GRADIENT_TILE
+#include "winograd_body.h"
+
+#define WG_NAME f45_avx2
+#define WG_ATTR WG_AVX2
+#define WG_V wg_v8
+#define WG_M 4
+#define WG_A 8
+#define WG_IN WG45_INPUT_TILE
+#define WG_OUT WG45_OUTPUT_TILE
+#define WG_GRAD WG45_GRADIENT_TILE
+#include "winograd_body.h"
+
+#define WG_NAME f45_baseline
+#define WG_ATTR
+#define WG_V wg_v4
+#define WG_M 4
+#define WG_A 8
+#define WG_IN WG45_INPUT_TILE
+#define WG_OUT WG45_OUTPUT_TILE
+#define WG_GRAD WG45_GRADIENT_TILE
+#include "winograd_body.h"
+
+#define WG_DISPATCH(m, fn, ...) do {                                                     \
     switch (ib_gemm_isa()) {                                                              \
-    case IB_GEMM_AVX512: fn##_avx512(__VA_ARGS__); break;                                 \
-    case IB_GEMM_AVX2: fn##_avx2(__VA_ARGS__); break;                                     \
-    default: fn##_baseline(__VA_ARGS__); break;                                           \
+    case IB_GEMM_AVX512:                                                                  \
+        if (m == 4) fn##_f45_avx512(__VA_ARGS__); else fn##_f23_avx512(__VA_ARGS__);      \
+        break;                                                                            \
+    case IB_GEMM_AVX2:                                                                    \
+        if (m == 4) fn##_f45_avx2(__VA_ARGS__); else fn##_f23_avx2(__VA_ARGS__);          \
+        break;                                                                            \
+    default:                                                                              \
+        if (m == 4) fn##_f45_baseline(__VA_ARGS__); else fn##_f23_baseline(__VA_ARGS__);  \
+        break;                                                                            \
     }                                                                                     \
 } while (0)
 
-void ib_winograd_input(long images, long channels, long height, long width, long pad,
-                       long c0, long c1, const float *x, float *scratch, float *vt) {
-    WG_DISPATCH(wg_input, images, channels, height, width, pad, c0, c1, x, scratch, vt);
+void ib_winograd_input(long m, long images, long channels, long height, long width,
+                       long pad, long c0, long c1, const float *x, float *scratch,
+                       float *vt) {
+    WG_DISPATCH(m, wg_input, images, channels, height, width, pad, c0, c1, x, scratch, vt);
 }
 
-void ib_winograd_output(long images, long filters, long out_height, long out_width,
+void ib_winograd_output(long m, long images, long filters, long out_height, long out_width,
                         const float *mt, const float *bias, float *scratch, float *y) {
-    WG_DISPATCH(wg_output, images, filters, out_height, out_width, mt, bias, scratch, y);
+    WG_DISPATCH(m, wg_output, images, filters, out_height, out_width, mt, bias, scratch, y);
 }
 
-void ib_winograd_output_gradient(long images, long filters, long out_height, long out_width,
-                                 long f0, long f1, const float *dy, float *scratch,
-                                 float *zt) {
-    WG_DISPATCH(wg_gradient, images, filters, out_height, out_width, f0, f1, dy, scratch, zt);
+void ib_winograd_output_gradient(long m, long images, long filters, long out_height,
+                                 long out_width, long f0, long f1, const float *dy,
+                                 float *scratch, float *zt) {
+    WG_DISPATCH(m, wg_gradient, images, filters, out_height, out_width, f0, f1, dy, scratch,
+                zt);
 }

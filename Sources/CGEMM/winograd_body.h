@@ -1,6 +1,8 @@
-/* One instruction set's channel-minor Winograd transforms, included by winograd.c with
- * WG_NAME (the functions' suffix), WG_ATTR (its target attribute) and WG_V (its vector
- * type); channels past the last full vector go one at a time through the same macros. */
+/* One instruction set's channel-minor transforms of one Winograd F(m x m, r x r), included
+ * by winograd.c with WG_NAME (the functions' suffix), WG_ATTR (its target attribute), WG_V
+ * (its vector type), WG_M and WG_A (output and input tile sizes: m and m + r - 1) and the
+ * tile macros WG_IN, WG_OUT and WG_GRAD; channels past the last full vector go one at a
+ * time through the same macros. */
 #define WG_CAT2(a, b) a##_##b
 #define WG_CAT(a, b) WG_CAT2(a, b)
 #define WG_FN(name) WG_CAT(name, WG_NAME)
@@ -11,8 +13,10 @@
 WG_ATTR static void WG_FN(wg_input)(long images, long channels, long h, long w, long pad,
                                     long c0, long c1, const float *x, float *scratch,
                                     float *vt) {
-    long th = tiles_of(h + 2 * pad - 2), tw = tiles_of(w + 2 * pad - 2);
-    long hp = 2 * th + 2, wp = 2 * tw + 2, cr = c1 - c0, tiles = th * tw;
+    long th = tiles_of(h + 2 * pad - (WG_A - WG_M), WG_M);
+    long tw = tiles_of(w + 2 * pad - (WG_A - WG_M), WG_M);
+    long hp = WG_M * th + WG_A - WG_M, wp = WG_M * tw + WG_A - WG_M;
+    long cr = c1 - c0, tiles = th * tw;
     long rs = wp * cr, os = images * tiles * channels;
     zero_border(scratch, hp, wp, cr, h, w, pad);
     for (long image = 0; image < images; image++) {
@@ -21,13 +25,13 @@ WG_ATTR static void WG_FN(wg_input)(long images, long channels, long h, long w, 
             ib_transpose(cr, w, src + y * w, h * w, scratch + ((y + pad) * wp + pad) * cr, cr);
         for (long ty = 0; ty < th; ty++) {
             for (long tx = 0; tx < tw; tx++) {
-                const float *base = scratch + (2 * ty * wp + 2 * tx) * cr;
+                const float *base = scratch + (WG_M * ty * wp + WG_M * tx) * cr;
                 float *out = vt + (image * tiles + ty * tw + tx) * channels + c0;
                 long c = 0;
                 for (; c + WG_W <= cr; c += WG_W)
-                    WG_INPUT_TILE(WG_V, WG_LOADV, WG_STOREV, base + c, rs, cr, out + c, os);
+                    WG_IN(WG_V, WG_LOADV, WG_STOREV, base + c, rs, cr, out + c, os);
                 for (; c < cr; c++)
-                    WG_INPUT_TILE(float, WG_LOADS, WG_STORES, base + c, rs, cr, out + c, os);
+                    WG_IN(float, WG_LOADS, WG_STORES, base + c, rs, cr, out + c, os);
             }
         }
     }
@@ -36,29 +40,27 @@ WG_ATTR static void WG_FN(wg_input)(long images, long channels, long h, long w, 
 WG_ATTR static void WG_FN(wg_output)(long images, long filters, long oh, long ow,
                                      const float *mt, const float *bias, float *scratch,
                                      float *y) {
-    long th = tiles_of(oh), tw = tiles_of(ow), tiles = th * tw;
-    long is = images * tiles * filters, sw = 2 * tw, rs = sw * filters;
+    long th = tiles_of(oh, WG_M), tw = tiles_of(ow, WG_M), tiles = th * tw;
+    long is = images * tiles * filters, sw = WG_M * tw, rs = sw * filters;
     WG_V zero;
     memset(&zero, 0, sizeof zero);
     for (long image = 0; image < images; image++) {
         for (long ty = 0; ty < th; ty++) {
             for (long tx = 0; tx < tw; tx++) {
                 const float *in = mt + (image * tiles + ty * tw + tx) * filters;
-                float *out = scratch + (2 * ty * sw + 2 * tx) * filters;
+                float *out = scratch + (WG_M * ty * sw + WG_M * tx) * filters;
                 long f = 0;
                 for (; f + WG_W <= filters; f += WG_W) {
                     WG_V bv = bias ? WG_LOADV(bias + f) : zero;
-                    WG_OUTPUT_TILE(WG_V, WG_LOADV, WG_STOREV, in + f, is, bv, out + f, rs,
-                                   filters);
+                    WG_OUT(WG_V, WG_LOADV, WG_STOREV, in + f, is, bv, out + f, rs, filters);
                 }
                 for (; f < filters; f++) {
                     float bv = bias ? bias[f] : 0.0f;
-                    WG_OUTPUT_TILE(float, WG_LOADS, WG_STORES, in + f, is, bv, out + f, rs,
-                                   filters);
+                    WG_OUT(float, WG_LOADS, WG_STORES, in + f, is, bv, out + f, rs, filters);
                 }
             }
         }
-        /* Back to (F, OH, OW): the tiles' odd last row or column is left behind. */
+        /* Back to (F, OH, OW): the rows and columns of tiles past the map are left behind. */
         float *dst = y + image * filters * oh * ow;
         if (sw == ow) {
             ib_transpose(oh * ow, filters, scratch, filters, dst, oh * ow);
@@ -72,11 +74,11 @@ WG_ATTR static void WG_FN(wg_output)(long images, long filters, long oh, long ow
 WG_ATTR static void WG_FN(wg_gradient)(long images, long filters, long oh, long ow,
                                        long f0, long f1, const float *dy, float *scratch,
                                        float *zt) {
-    long th = tiles_of(oh), tw = tiles_of(ow), tiles = th * tw;
-    long fr = f1 - f0, sw = 2 * tw, rs = sw * fr, os = images * tiles * filters;
-    /* Rows and columns past the output (odd sizes) stay zero: no gradient there. The rest
-     * is overwritten by every image. */
-    zero_border(scratch, 2 * th, sw, fr, oh, ow, 0);
+    long th = tiles_of(oh, WG_M), tw = tiles_of(ow, WG_M), tiles = th * tw;
+    long fr = f1 - f0, sw = WG_M * tw, rs = sw * fr, os = images * tiles * filters;
+    /* Rows and columns past the output (sizes not a multiple of m) stay zero: no gradient
+     * there. The rest is overwritten by every image. */
+    zero_border(scratch, WG_M * th, sw, fr, oh, ow, 0);
     for (long image = 0; image < images; image++) {
         const float *src = dy + (image * filters + f0) * oh * ow;
         if (sw == ow) {
@@ -87,13 +89,13 @@ WG_ATTR static void WG_FN(wg_gradient)(long images, long filters, long oh, long 
         }
         for (long ty = 0; ty < th; ty++) {
             for (long tx = 0; tx < tw; tx++) {
-                const float *in = scratch + (2 * ty * sw + 2 * tx) * fr;
+                const float *in = scratch + (WG_M * ty * sw + WG_M * tx) * fr;
                 float *out = zt + (image * tiles + ty * tw + tx) * filters + f0;
                 long f = 0;
                 for (; f + WG_W <= fr; f += WG_W)
-                    WG_GRADIENT_TILE(WG_V, WG_LOADV, WG_STOREV, in + f, rs, fr, out + f, os);
+                    WG_GRAD(WG_V, WG_LOADV, WG_STOREV, in + f, rs, fr, out + f, os);
                 for (; f < fr; f++)
-                    WG_GRADIENT_TILE(float, WG_LOADS, WG_STORES, in + f, rs, fr, out + f, os);
+                    WG_GRAD(float, WG_LOADS, WG_STORES, in + f, rs, fr, out + f, os);
             }
         }
     }
@@ -102,6 +104,11 @@ WG_ATTR static void WG_FN(wg_gradient)(long images, long filters, long oh, long 
 #undef WG_NAME
 #undef WG_ATTR
 #undef WG_V
+#undef WG_M
+#undef WG_A
+#undef WG_IN
+#undef WG_OUT
+#undef WG_GRAD
 #undef WG_FN
 #undef WG_CAT
 #undef WG_CAT2

@@ -1,50 +1,96 @@
 import CGEMM
 
-/// Winograd F(2x2, 3x3) convolution (Lavin & Gray, 2016) for 3x3 stride-1 layers.
+/// Winograd convolution (Lavin & Gray, 2016) for stride-1 layers: F(2x2, 3x3) for 3x3
+/// kernels, F(4x4, 5x5) for 5x5 ones.
 ///
-/// Each 2x2 output tile comes from a 4x4 input tile with 16 multiplies per (filter,
-/// channel) pair instead of 36: the input tile is transformed (V = B^T d B), the 3x3
-/// filter is transformed once per step (U = G g G^T), the 16 elementwise products summed
-/// over channels become 16 GEMMs (tiles x C) * (C x F), and the result is transformed back
-/// (Y = A^T M A). All-CNN and ResNet spend most of their time in such layers; this cuts
-/// their multiplications 2.25-fold. In fp32 the transforms add rounding of order 1e-7
-/// relative, far below the noise of SGD.
+/// F(2x2,3x3): each 2x2 output tile comes from a 4x4 input tile with 16 multiplies per
+/// (filter, channel) pair instead of 36: the input tile is transformed (V = B^T d B), the
+/// 3x3 filter is transformed once per step (U = G g G^T), the 16 elementwise products
+/// summed over channels become 16 GEMMs (tiles x C) * (C x F), and the result is
+/// transformed back (Y = A^T M A). All-CNN and ResNet spend most of their time in such
+/// layers; this cuts their multiplications 2.25-fold. In fp32 the transforms add rounding of
+/// order 1e-7 relative, far below the noise of SGD.
 ///
-/// Layouts: images (N, C, H, W); transformed weights 16 x (C, F); transformed input
-/// 16 x (P, C) and products 16 x (P, F) with P = images * tiles per image: channel-minor,
-/// so that the tile transforms (CGEMM's winograd.c) put one channel in each SIMD lane and
-/// fill every lane on any map size. Each GEMM element is the same chain over channels (or
-/// tiles) as in the channel-major layout, so the layout changes no bit.
+/// F(4x4,5x5): 4x4 outputs from 8x8 input tiles, 64 GEMMs, 6.25 times fewer multiplies than
+/// the direct method's 400 per tile (LeNet-5's conv2); the points 0, +-1, +-2, +-1/2 and
+/// infinity (`scripts/make_winograd_tiles.py`) put its fp32 rounding at a few 1e-6 relative.
+///
+/// Layouts: images (N, C, H, W); transformed weights a^2 x (C, F) (`elements` matrices, a
+/// the input tile's side); transformed input a^2 x (P, C) and products a^2 x (P, F) with
+/// P = images * tiles per image: channel-minor, so that the tile transforms (CGEMM's
+/// winograd.c) put one channel in each SIMD lane and fill every lane on any map size. Each
+/// GEMM element is the same chain over channels (or tiles) as in the channel-major layout,
+/// so the layout changes no bit.
 public struct WinogradShape: Sendable, Equatable {
     public let channels: Int
     public let filters: Int
     public let height: Int
     public let width: Int
     public let pad: Int
+    /// 3 (F(2x2,3x3)) or 5 (F(4x4,5x5)).
+    public let kernel: Int
 
-    public init(channels: Int, filters: Int, height: Int, width: Int, pad: Int) {
-        precondition(pad >= 0 && pad <= 2 && height + 2 * pad >= 3 && width + 2 * pad >= 3,
-                     "Winograd F(2x2,3x3): pad must be 0...2 and the padded input at least 3x3")
+    public init(channels: Int, filters: Int, height: Int, width: Int, pad: Int,
+                kernel: Int = 3) {
+        precondition(kernel == 3 || kernel == 5, "Winograd: kernels of 3 or 5 only")
+        precondition(pad >= 0 && pad < kernel && height + 2 * pad >= kernel
+                        && width + 2 * pad >= kernel,
+                     "Winograd \(kernel)x\(kernel): pad must be 0...\(kernel - 1) and the "
+                        + "padded input at least \(kernel)x\(kernel)")
         self.channels = channels; self.filters = filters
-        self.height = height; self.width = width; self.pad = pad
+        self.height = height; self.width = width; self.pad = pad; self.kernel = kernel
     }
 
-    public var outHeight: Int { height + 2 * pad - 2 }
-    public var outWidth: Int { width + 2 * pad - 2 }
-    public var tilesHigh: Int { (outHeight + 1) / 2 }
-    public var tilesWide: Int { (outWidth + 1) / 2 }
+    /// Outputs per tile side (m of F(m x m, r x r)): 2 or 4.
+    public var tile: Int { kernel - 1 }
+    /// The matrices a transform writes: (m + r - 1)^2, 16 or 64.
+    public var elements: Int { winogradElements(kernel: kernel) }
+    public var outHeight: Int { height + 2 * pad - (kernel - 1) }
+    public var outWidth: Int { width + 2 * pad - (kernel - 1) }
+    public var tilesHigh: Int { (outHeight + tile - 1) / tile }
+    public var tilesWide: Int { (outWidth + tile - 1) / tile }
     public var tilesPerImage: Int { tilesHigh * tilesWide }
 }
 
-/// U = G g G^T for every (filter, channel) pair, written as 16 matrices (C, F).
+/// The matrices of a Winograd transform for a `kernel` x `kernel` filter: 16 for 3x3
+/// (4x4 tiles), 64 for 5x5 (8x8 tiles).
+public func winogradElements(kernel: Int) -> Int {
+    let side = 2 * (kernel - 1)
+    return side * side
+}
+
+/// G of F(4x4,5x5) (8 x 5, row-major), the matrix `scripts/make_winograd_tiles.py` derives
+/// and prints in Sources/CGEMM/winograd_f45_tiles.h; each entry the Float nearest the
+/// fraction.
+private let g45: [Float] = {
+    let rows: [[(Float, Float)]] = [
+        [(1, 1), (0, 1), (0, 1), (0, 1), (0, 1)],
+        [(-2, 9), (-2, 9), (-2, 9), (-2, 9), (-2, 9)],
+        [(2, 9), (-2, 9), (2, 9), (-2, 9), (2, 9)],
+        [(1, 90), (1, 45), (2, 45), (4, 45), (8, 45)],
+        [(-1, 90), (1, 45), (-2, 45), (4, 45), (-8, 45)],
+        [(32, 45), (16, 45), (8, 45), (4, 45), (2, 45)],
+        [(-32, 45), (16, 45), (-8, 45), (4, 45), (-2, 45)],
+        [(0, 1), (0, 1), (0, 1), (0, 1), (-1, 1)],
+    ]
+    return rows.flatMap { $0.map { $0.0 / $0.1 } }
+}()
+
+/// U = G g G^T for every (filter, channel) pair, written as `winogradElements(kernel:)`
+/// matrices (C, F).
 ///
 /// With `adjoint`, transforms the filters of the input-gradient convolution instead:
 /// filter c, channel f is g[f][c] rotated by 180 degrees, so that a Winograd convolution
-/// of the output gradient with pad 2 - p gives the input gradient of a pad-p layer.
-/// Then the matrices are (F, C): `filters` and `channels` name the forward layer's.
+/// of the output gradient with pad (kernel - 1) - p gives the input gradient of a pad-p
+/// layer. Then the matrices are (F, C): `filters` and `channels` name the forward layer's.
 public func winogradTransformFilters(_ weights: UnsafePointer<Float>, filters: Int,
-                                     channels: Int, adjoint: Bool,
+                                     channels: Int, kernel: Int, adjoint: Bool,
                                      into u: UnsafeMutablePointer<Float>) {
+    if kernel == 5 {
+        return transformFilters45(weights, filters: filters, channels: channels,
+                                  adjoint: adjoint, into: u)
+    }
+    precondition(kernel == 3, "Winograd: kernels of 3 or 5 only")
     let plane = filters * channels
     // Filter by filter, so any split across workers gives the same bits.
     let pieces = Parallel.pieces(forElements: 16 * filters * channels)
@@ -76,18 +122,54 @@ public func winogradTransformFilters(_ weights: UnsafePointer<Float>, filters: I
     }
 }
 
+/// U = G g G^T of F(4x4,5x5): t = G g (8 x 5), then U = t G^T (8 x 8), each element a
+/// sum in index order, pair by pair (any split across workers gives the same bits).
+private func transformFilters45(_ weights: UnsafePointer<Float>, filters: Int, channels: Int,
+                                adjoint: Bool, into u: UnsafeMutablePointer<Float>) {
+    let plane = filters * channels
+    g45.withUnsafeBufferPointer { gp in
+        let g = gp.baseAddress!
+        Parallel.forEachRange(filters, pieces: Parallel.pieces(forElements: 64 * plane)) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 65) { scratch in
+            let k = scratch.baseAddress!, t = k + 25
+            for f in range {
+                for c in 0..<channels {
+                    let w = weights + (f * channels + c) * 25
+                    for i in 0..<25 { k[i] = adjoint ? w[24 - i] : w[i] }
+                    for i in 0..<8 {
+                        for j in 0..<5 {
+                            var sum: Float = 0
+                            for l in 0..<5 { sum += g[5 * i + l] * k[5 * l + j] }
+                            t[5 * i + j] = sum
+                        }
+                    }
+                    let at = adjoint ? (f * channels + c) : (c * filters + f)
+                    for i in 0..<8 {
+                        for j in 0..<8 {
+                            var sum: Float = 0
+                            for l in 0..<5 { sum += t[5 * i + l] * g[5 * j + l] }
+                            u[(8 * i + j) * plane + at] = sum
+                        }
+                    }
+                }
+            }
+            }
+        }
+    }
+}
+
 /// Floats of scratch `winogradTransformInput` needs (a zero-bordered channel-minor plane
 /// of all the channels).
 public func winogradInputScratchSize(_ s: WinogradShape) -> Int {
-    ib_winograd_input_scratch(s.height, s.width, s.pad, s.channels)
+    ib_winograd_input_scratch(s.tile, s.height, s.width, s.pad, s.channels)
 }
 
 /// Floats of scratch `winogradTransformOutput` and `winogradTransformOutputGradient` need.
 public func winogradOutputScratchSize(_ s: WinogradShape) -> Int {
-    ib_winograd_output_scratch(s.outHeight, s.outWidth, s.filters)
+    ib_winograd_output_scratch(s.tile, s.outHeight, s.outWidth, s.filters)
 }
 
-/// V = B^T d B for every channel and tile of `images` images, as 16 matrices (P, C) with
+/// V = B^T d B for every channel and tile of `images` images, as `s.elements` matrices (P, C) with
 /// P = images * tiles; tiles reaching past the (padded) input read zeros. `channels`
 /// limits the pass to those channels' columns of V (each computed alike), so that workers
 /// can share one chunk; `scratch` holds `winogradInputScratchSize(s)` floats.
@@ -96,15 +178,16 @@ public func winogradTransformInput(_ input: UnsafePointer<Float>, images: Int,
                                    into v: UnsafeMutablePointer<Float>,
                                    channels: Range<Int>? = nil) {
     let range = channels ?? 0..<s.channels
-    ib_winograd_input(images, s.channels, s.height, s.width, s.pad, range.lowerBound,
+    ib_winograd_input(s.tile, images, s.channels, s.height, s.width, s.pad, range.lowerBound,
                       range.upperBound, input, scratch, v)
 }
 
-/// The 16 GEMMs: M[xi] (P, F) = V[xi] (P, C) * U[xi] (C, F).
+/// The GEMMs, one per element of the tiles (16 or 64): M[xi] (P, F) = V[xi] (P, C) *
+/// U[xi] (C, F).
 public func winogradMultiply(_ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                             filters: Int, channels: Int, columns p: Int,
+                             filters: Int, channels: Int, columns p: Int, elements: Int,
                              into m: UnsafeMutablePointer<Float>) {
-    for xi in 0..<16 {
+    for xi in 0..<elements {
         BLAS.sgemm(transA: false, transB: false, m: p, n: filters, k: channels, alpha: 1,
                    a: v + xi * channels * p, lda: channels,
                    b: u + xi * filters * channels, ldb: filters,
@@ -113,20 +196,21 @@ public func winogradMultiply(_ u: UnsafePointer<Float>, _ v: UnsafePointer<Float
 }
 
 /// Y = A^T M A for every filter and tile, plus the bias, into the (N, F, OH, OW) output;
-/// the second row or column of a tile past the output's edge is dropped. `scratch` holds
+/// the rows or columns of a tile past the output's edge are dropped. `scratch` holds
 /// `winogradOutputScratchSize(s)` floats.
 public func winogradTransformOutput(_ m: UnsafePointer<Float>, images: Int,
                                     _ s: WinogradShape, bias: UnsafePointer<Float>?,
                                     scratch: UnsafeMutablePointer<Float>,
                                     into output: UnsafeMutablePointer<Float>) {
-    ib_winograd_output(images, s.filters, s.outHeight, s.outWidth, m, bias, scratch, output)
+    ib_winograd_output(s.tile, images, s.filters, s.outHeight, s.outWidth, m, bias, scratch,
+                       output)
 }
 
 // MARK: - Weight gradient
 
-/// Z = A dY A^T for every filter and tile of `images` images' output gradients, as 16
-/// matrices (P, F): the gradient of the loss with respect to the 16 products M that
-/// `winogradTransformOutput` turned into the tile's 2x2 outputs. Tile rows or columns
+/// Z = A dY A^T for every filter and tile of `images` images' output gradients, as
+/// `s.elements` matrices (P, F): the gradient of the loss with respect to the products M
+/// that `winogradTransformOutput` turned into the tile's outputs. Tile rows or columns
 /// past the output's edge count as zero gradient. `filters` limits the pass to those
 /// filters' columns of Z, as `channels` does in `winogradTransformInput`; `scratch` holds
 /// `winogradOutputScratchSize(s)` floats.
@@ -136,21 +220,21 @@ public func winogradTransformOutputGradient(_ gradient: UnsafePointer<Float>, im
                                             into z: UnsafeMutablePointer<Float>,
                                             filters: Range<Int>? = nil) {
     let range = filters ?? 0..<s.filters
-    ib_winograd_output_gradient(images, s.filters, s.outHeight, s.outWidth,
+    ib_winograd_output_gradient(s.tile, images, s.filters, s.outHeight, s.outWidth,
                                 range.lowerBound, range.upperBound, gradient, scratch, z)
 }
 
-/// The 16 GEMMs of the weight gradient: dU[xi] (F, C) (+)= Z[xi]^T (F, P) * V[xi] (P, C),
-/// overwriting `du` when `accumulate` is false.
+/// The GEMMs of the weight gradient, one per element (16 or 64): dU[xi] (F, C) (+)=
+/// Z[xi]^T (F, P) * V[xi] (P, C), overwriting `du` when `accumulate` is false.
 ///
-/// With `spread`, the 16 GEMMs are dealt to `Parallel`'s workers (each is computed alike on
+/// With `spread`, the GEMMs are dealt to `Parallel`'s workers (each is computed alike on
 /// any worker): for a batch that is one chunk, the only parallelism there is.
 public func winogradMultiplyGradient(_ z: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
                                      filters: Int, channels: Int, columns p: Int,
-                                     accumulate: Bool, spread: Bool = false,
+                                     elements: Int, accumulate: Bool, spread: Bool = false,
                                      into du: UnsafeMutablePointer<Float>) {
-    Parallel.forEach(spread ? 16 : 1) { piece, _ in
-        for xi in (spread ? piece..<(piece + 1) : 0..<16) {
+    Parallel.forEach(spread ? elements : 1) { piece, _ in
+        for xi in (spread ? piece..<(piece + 1) : 0..<elements) {
             BLAS.sgemm(transA: true, transB: false, m: filters, n: channels, k: p, alpha: 1,
                        a: z + xi * filters * p, lda: filters, b: v + xi * channels * p,
                        ldb: channels, beta: accumulate ? 1 : 0,
@@ -159,11 +243,16 @@ public func winogradMultiplyGradient(_ z: UnsafePointer<Float>, _ v: UnsafePoint
     }
 }
 
-/// dg = G^T dU G for every (filter, channel) pair: the 3x3 weight gradient (F, C, 3, 3)
-/// from the 16 matrices (F, C) of `winogradMultiplyGradient`, overwriting `weightGradient`.
+/// dg = G^T dU G for every (filter, channel) pair: the weight gradient (F, C, k, k) from
+/// the matrices (F, C) of `winogradMultiplyGradient`, overwriting `weightGradient`.
 public func winogradTransformFilterGradient(_ du: UnsafePointer<Float>, filters: Int,
-                                            channels: Int,
+                                            channels: Int, kernel: Int,
                                             into weightGradient: UnsafeMutablePointer<Float>) {
+    if kernel == 5 {
+        return transformFilterGradient45(du, filters: filters, channels: channels,
+                                         into: weightGradient)
+    }
+    precondition(kernel == 3, "Winograd: kernels of 3 or 5 only")
     let plane = filters * channels
     // Pair by pair, so any split across workers gives the same bits.
     Parallel.forEachRange(plane, pieces: Parallel.pieces(forElements: 16 * plane)) { range in
@@ -184,6 +273,39 @@ public func winogradTransformFilterGradient(_ du: UnsafePointer<Float>, filters:
                 out[3 * k + 2] = 0.5 * (r[1] + r[2]) + r[3]
             }
             put(0, s0); put(1, s1); put(2, s2)
+        }
+    }
+}
+
+/// dg = G^T dU G of F(4x4,5x5): s = G^T dU (5 x 8), then dg = s G (5 x 5), each element a
+/// sum in index order, pair by pair (any split across workers gives the same bits).
+private func transformFilterGradient45(_ du: UnsafePointer<Float>, filters: Int,
+                                       channels: Int,
+                                       into weightGradient: UnsafeMutablePointer<Float>) {
+    let plane = filters * channels
+    g45.withUnsafeBufferPointer { gp in
+        let g = gp.baseAddress!
+        Parallel.forEachRange(plane, pieces: Parallel.pieces(forElements: 64 * plane)) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { buffer in
+            let s = buffer.baseAddress!
+            for at in range {
+                for k in 0..<5 {
+                    for j in 0..<8 {
+                        var sum: Float = 0
+                        for i in 0..<8 { sum += g[5 * i + k] * du[(8 * i + j) * plane + at] }
+                        s[8 * k + j] = sum
+                    }
+                }
+                let out = weightGradient + at * 25
+                for k in 0..<5 {
+                    for l in 0..<5 {
+                        var sum: Float = 0
+                        for j in 0..<8 { sum += s[8 * k + j] * g[5 * j + l] }
+                        out[5 * k + l] = sum
+                    }
+                }
+            }
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ public enum ConvolutionMethod: String, Sendable, CaseIterable {
     /// im2col + GEMM over chunks of images, in bands of output rows, optionally one GEMM
     /// per kernel row (`DirectConvolution`).
     case direct
-    /// Winograd F(2x2,3x3) over chunks of tiles (`WinogradConvolution`).
+    /// Winograd F(2x2,3x3) or F(4x4,5x5) over chunks of tiles (`WinogradConvolution`).
     case winograd
 
     /// Whether the method computes one image at a time when chunks hold one image, and
@@ -81,9 +81,9 @@ public struct ChunkPlan: Sendable, Equatable {
     }
 }
 
-/// The Winograd F(2x2,3x3) passes of a 3x3 stride-1 layer: the forward convolution, the
+/// The Winograd passes of a 3x3 or 5x5 stride-1 layer: the forward convolution, the
 /// adjoint one that gives the input gradient (the output gradient convolved with the
-/// rotated filters, pad 2 - p), and their common chunking by tiles.
+/// rotated filters, pad (k - 1) - p), and their common chunking by tiles.
 public struct WinogradPlan: Sendable, Equatable {
     public let forward: WinogradShape
     public let adjoint: WinogradShape
@@ -150,19 +150,27 @@ public struct ConvolutionPlan: Sendable, Equatable {
         kernelRows = chunks.chunk == 1 && g.strideH == 1 && g.strideW == 1 && g.kernelH > 1
             && Self.wants(t.kernelRows, Self.kernelRowsPay(g))
 
-        let applicable = g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1
-            && g.padH == g.padW && g.padH <= 2
-        let data = applicable && Self.wants(t.winograd, Self.winogradPays(g, filters: filters))
-        let weights = applicable
-            && Self.wants(t.winograd, Self.winogradPaysForWeights(g, filters: filters))
+        let k = g.kernelH, five = k == 5
+        let applicable = (k == 3 || k == 5) && g.kernelW == k && g.strideH == 1
+            && g.strideW == 1 && g.padH == g.padW && g.padH < k
+        let data: Bool, weights: Bool
+        if five {
+            data = applicable && Self.wants(t.winograd5x5, Self.winograd5x5Pays(g, filters: filters))
+            weights = data
+        } else {
+            data = applicable && Self.wants(t.winograd, Self.winogradPays(g, filters: filters))
+            weights = applicable
+                && Self.wants(t.winograd, Self.winogradPaysForWeights(g, filters: filters))
+        }
         if data || weights {
             let fwd = WinogradShape(channels: g.channels, filters: filters, height: g.height,
-                                    width: g.width, pad: g.padH)
+                                    width: g.width, pad: g.padH, kernel: k)
             let adj = WinogradShape(channels: filters, filters: g.channels, height: g.outHeight,
-                                    width: g.outWidth, pad: 2 - g.padH)
+                                    width: g.outWidth, pad: k - 1 - g.padH, kernel: k)
             let tiles = max(fwd.tilesPerImage, adj.tilesPerImage)
+            let target = t.winogradTiles * 16 / fwd.elements
             winograd = WinogradPlan(forward: fwd, adjoint: adj,
-                                    chunks: ChunkPlan(images: n, most: t.winogradTiles / tiles))
+                                    chunks: ChunkPlan(images: n, most: target / tiles))
         } else {
             winograd = nil
         }
@@ -237,6 +245,14 @@ public struct ConvolutionPlan: Sendable, Equatable {
     /// ResNet-10's 8x8 blocks: 57 -> 44 ms per batch of 64, 4x4 blocks: 62 -> 42 ms.
     public static func winogradPaysForWeights(_ g: ConvGeometry, filters: Int) -> Bool {
         g.channels >= 16 && filters >= 16 && g.outWidth >= 4
+    }
+
+    /// Where Winograd F(4x4,5x5) may replace im2col + GEMM in all three passes of a 5x5
+    /// stride-1 layer (with `ConvolutionTuning.winograd5x5` at `.automatic`): enough
+    /// channels and filters that its 64 GEMMs dominate the 8x8 tile transforms, as in
+    /// LeNet-5's conv2 (20 -> 50); its one-channel conv1 would be all transforms.
+    public static func winograd5x5Pays(_ g: ConvGeometry, filters: Int) -> Bool {
+        g.channels >= 8 && filters >= 16
     }
 
     /// Where splitting kernel rows beats one GEMM over the full column matrix (measured

@@ -43,7 +43,15 @@ public struct ConvolutionTuning: Sendable, Equatable {
     /// When passes go by Winograd F(2x2,3x3) (`ConvolutionPlan.winogradPays` and
     /// `winogradPaysForWeights`; `always` applies to every 3x3 stride-1 layer).
     public var winograd = Choice.automatic
-    /// Target output tiles per Winograd chunk (images * tiles per image).
+    /// When passes of 5x5 stride-1 layers go by Winograd F(4x4,5x5)
+    /// (`ConvolutionPlan.winograd5x5Pays`). Off in the standard tuning: it changes those
+    /// layers' numbers (fp32 rounding of a few 1e-6 relative instead of 1e-7), so turning it
+    /// on is a new engine version and a retraining of the committed records; `imbench bench
+    /// --winograd-5x5` measures it meanwhile.
+    public var winograd5x5 = Choice.never
+    /// Target output tiles per Winograd F(2x2,3x3) chunk (images * tiles per image);
+    /// F(4x4,5x5)'s chunks hold a quarter as many, the same floats (64 elements per tile
+    /// instead of 16).
     public var winogradTiles = 256
     /// Whether a max pooling right after the convolution runs in the same pass, image by
     /// image (`ConvolutionPooling`), where the plan allows it. Off, the two layers run one
@@ -53,10 +61,11 @@ public struct ConvolutionTuning: Sendable, Equatable {
     public init(columnBudget: Int = 16_384, minimumColumns: Int = 64,
                 largeWeightColumns: Int = 128, bandBudget: Int = 262_144,
                 kernelRows: Choice = .automatic, winograd: Choice = .automatic,
-                winogradTiles: Int = 256, fusesPooling: Bool = true) {
+                winograd5x5: Choice = .never, winogradTiles: Int = 256,
+                fusesPooling: Bool = true) {
         self.columnBudget = columnBudget; self.minimumColumns = minimumColumns
         self.largeWeightColumns = largeWeightColumns; self.bandBudget = bandBudget
-        self.kernelRows = kernelRows; self.winograd = winograd
+        self.kernelRows = kernelRows; self.winograd = winograd; self.winograd5x5 = winograd5x5
         self.winogradTiles = winogradTiles; self.fusesPooling = fusesPooling
     }
 

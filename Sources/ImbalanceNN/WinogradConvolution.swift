@@ -1,37 +1,38 @@
 import ImbalanceKernels
 
-/// The Winograd method: F(2x2,3x3) for 3x3 stride-1 layers (the transforms and their
-/// GEMMs are in ImbalanceKernels' Winograd.swift), over chunks of images sized by tiles
-/// (`plan.winograd`).
+/// The Winograd method: F(2x2,3x3) for 3x3 and F(4x4,5x5) for 5x5 stride-1 layers (the
+/// transforms and their GEMMs are in ImbalanceKernels' Winograd.swift), over chunks of
+/// images sized by tiles (`plan.winograd`). E = 16 or 64 transformed elements per tile.
 ///
-/// Forward: U = G g G^T once per pass, then per chunk the input tiles' transform V, the 16
+/// Forward: U = G g G^T once per pass, then per chunk the input tiles' transform V, the E
 /// GEMMs M = V U and the output transform. Input gradient: the same convolution of dY with
-/// the rotated, transposed filters at pad 2 - p (`WinogradPlan.adjoint`). Weight gradient:
-/// per chunk dU += Z^T V from the output gradient's tiles Z (2.25 times fewer multiplies
-/// than im2col + GEMM); groups sum their own dU, added in group order, and dW = G^T dU G at
-/// the end. The bias gradient is `BiasGradient`'s, the same sum as the direct method's.
+/// the rotated, transposed filters at pad (k - 1) - p (`WinogradPlan.adjoint`). Weight
+/// gradient: per chunk dU += Z^T V from the output gradient's tiles Z (2.25 or 6.25 times
+/// fewer multiplies than im2col + GEMM); groups sum their own dU, added in group order, and
+/// dW = G^T dU G at the end. The bias gradient is `BiasGradient`'s, the same sum as the
+/// direct method's.
 final class WinogradConvolution: ConvolutionAlgorithm {
-    /// The transformed filters of the pass at hand: 16 matrices (C, F), or (F, C) adjoint.
+    /// The transformed filters of the pass at hand: E matrices (C, F), or (F, C) adjoint.
     private var transformed = Tensor(shape: [0])
-    /// Per worker: one chunk's transformed inputs V and the 16 products M (or Z).
+    /// Per worker: one chunk's transformed inputs V and the E products M (or Z).
     private var inputs: [Tensor] = []
     private var products: [Tensor] = []
     /// Per worker (per piece of a single-chunk batch): the transforms' channel-minor planes.
     private var planes: [Tensor] = []
-    /// Per group: the 16 (F, C) matrices of the transformed weight gradient.
+    /// Per group: the E (F, C) matrices of the transformed weight gradient.
     private var gradients: [Tensor] = []
     private var reservedWorkers = 0
 
     func reserve(_ plan: ConvolutionPlan) {
         guard let w = plan.winograd else { preconditionFailure("the plan has no Winograd tiling") }
-        let c = plan.geometry.channels, f = plan.filters
+        let c = plan.geometry.channels, f = plan.filters, e = w.forward.elements
         let workers = Parallel.workers(for: w.chunks.groups)
-        let floats = 16 * max(c, f) * w.chunks.chunk * w.tilesPerImage
+        let floats = e * max(c, f) * w.chunks.chunk * w.tilesPerImage
         growBuffers(&inputs, to: workers, floats: floats)
         growBuffers(&products, to: workers, floats: floats)
         growBuffers(&planes, to: Parallel.workers(for: w.planePieces), floats: w.planeFloats)
-        growBuffers(&gradients, to: w.chunks.groups, floats: 16 * c * f)
-        if transformed.capacity < 16 * c * f { transformed = Tensor(shape: [16 * c * f]) }
+        growBuffers(&gradients, to: w.chunks.groups, floats: e * c * f)
+        if transformed.capacity < e * c * f { transformed = Tensor(shape: [e * c * f]) }
         reservedWorkers = Parallel.workers(for: w.planePieces)
     }
 
@@ -52,7 +53,8 @@ final class WinogradConvolution: ConvolutionAlgorithm {
                  output: ConvolutionOutput) {
         let tiles = tiling(plan)
         winogradTransformFilters(w, filters: plan.filters, channels: plan.geometry.channels,
-                                 adjoint: false, into: transformed.pointer)
+                                 kernel: tiles.forward.kernel, adjoint: false,
+                                 into: transformed.pointer)
         convolve(x, tiles.forward, chunks: tiles.chunks, u: transformed.pointer, bias: b,
                  into: output.batchOutput(.winograd))
     }
@@ -62,7 +64,8 @@ final class WinogradConvolution: ConvolutionAlgorithm {
                       inputGradient dX: UnsafeMutablePointer<Float>) {
         let tiles = tiling(plan)
         winogradTransformFilters(w, filters: plan.filters, channels: plan.geometry.channels,
-                                 adjoint: true, into: transformed.pointer)
+                                 kernel: tiles.forward.kernel, adjoint: true,
+                                 into: transformed.pointer)
         convolve(dY.batchGradient(.winograd), tiles.adjoint, chunks: tiles.chunks,
                  u: transformed.pointer, bias: nil, into: dX)
     }
@@ -88,7 +91,7 @@ final class WinogradConvolution: ConvolutionAlgorithm {
             winogradTransformInput(source + start * inImage, images: count, s,
                                    scratch: planes[worker].pointer, into: v)
             winogradMultiply(u, v, filters: s.filters, channels: s.channels,
-                             columns: count * s.tilesPerImage, into: m)
+                             columns: count * s.tilesPerImage, elements: s.elements, into: m)
             winogradTransformOutput(m, images: count, s, bias: bias,
                                     scratch: planes[worker].pointer,
                                     into: destination + start * outImage)
@@ -96,7 +99,7 @@ final class WinogradConvolution: ConvolutionAlgorithm {
     }
 
     /// dW from the input tiles (V, as in forward) and the output gradient's tiles (Z):
-    /// dU += Z^T V in 16 GEMMs per chunk, then dW = G^T dU G.
+    /// dU += Z^T V in E GEMMs per chunk, then dW = G^T dU G.
     private func weightGradient(_ x: UnsafePointer<Float>, _ dY: UnsafePointer<Float>,
                                 _ wp: WinogradPlan, into dW: UnsafeMutablePointer<Float>) {
         let s = wp.forward, chunks = wp.chunks, tiles = s.tilesPerImage
@@ -104,7 +107,7 @@ final class WinogradConvolution: ConvolutionAlgorithm {
         let outImage = s.filters * s.outHeight * s.outWidth
         if chunks.chunkCount == 1 {
             // The batch is one chunk (ResNet-10's 4x4 blocks): its transforms are split by
-            // channels and filters (each plane computed alike) and its 16 GEMMs dealt out,
+            // channels and filters (each plane computed alike) and its E GEMMs dealt out,
             // so that every worker has a share.
             let v = inputs[0].pointer, z = products[0].pointer
             let pieces = wp.planePieces
@@ -119,10 +122,11 @@ final class WinogradConvolution: ConvolutionAlgorithm {
                                                                         total: s.filters))
             }
             winogradMultiplyGradient(z, v, filters: s.filters, channels: s.channels,
-                                     columns: chunks.images * tiles, accumulate: false,
-                                     spread: true, into: gradients[0].pointer)
+                                     columns: chunks.images * tiles, elements: s.elements,
+                                     accumulate: false, spread: true,
+                                     into: gradients[0].pointer)
             winogradTransformFilterGradient(gradients[0].pointer, filters: s.filters,
-                                            channels: s.channels, into: dW)
+                                            channels: s.channels, kernel: s.kernel, into: dW)
             return
         }
         chunks.forEachChunk { group, worker, start, count in
@@ -133,15 +137,16 @@ final class WinogradConvolution: ConvolutionAlgorithm {
             winogradTransformOutputGradient(dY + start * outImage, images: count, s,
                                             scratch: scratch, into: z)
             winogradMultiplyGradient(z, v, filters: s.filters, channels: s.channels,
-                                     columns: count * tiles,
+                                     columns: count * tiles, elements: s.elements,
                                      accumulate: !chunks.isFirst(start: start, group: group),
                                      into: gradients[group].pointer)
         }
-        let du = gradients[0].pointer, count = 16 * s.filters * s.channels
+        let du = gradients[0].pointer, count = s.elements * s.filters * s.channels
         for group in 1..<max(1, chunks.groups) {
             accumulate(gradients[group].pointer, into: du, count: count)
         }
-        winogradTransformFilterGradient(du, filters: s.filters, channels: s.channels, into: dW)
+        winogradTransformFilterGradient(du, filters: s.filters, channels: s.channels,
+                                        kernel: s.kernel, into: dW)
     }
 }
 

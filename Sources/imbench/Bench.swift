@@ -49,6 +49,8 @@ struct Bench: ParsableCommand {
     var noKernelRows = false
     @Flag(help: ArgumentHelp("Winograd in every 3x3 stride-1 layer, whatever its size (to measure the automatic rule).", visibility: .hidden))
     var winogradEverywhere = false
+    @Flag(name: .customLong("winograd-5x5"), help: ArgumentHelp("Winograd F(4x4,5x5) in the 5x5 stride-1 layers where its rule says it pays (LeNet-5's conv2); off in engine 0.6.0, whose records it would change (to measure it).", visibility: .hidden))
+    var winograd5x5 = false
     @Option(help: ArgumentHelp("Target output tiles per Winograd chunk.", visibility: .hidden))
     var winogradTiles: Int?
     @Option(help: ArgumentHelp("Fewest GEMM columns per im2col chunk (small maps batch images until their GEMM is this wide).", visibility: .hidden))
@@ -216,6 +218,7 @@ struct Bench: ParsableCommand {
         if let bandBudget { t.bandBudget = bandBudget }
         if noWinograd { t.winograd = .never }
         if winogradEverywhere { t.winograd = .always }
+        if winograd5x5 { t.winograd5x5 = .automatic }
         if noKernelRows { t.kernelRows = .never }
         if let winogradTiles { t.winogradTiles = winogradTiles }
         if let minimumColumns {

@@ -17,10 +17,12 @@ import ImbalanceReferences
 /// to rounding, not bits. Errors are measured relative to the largest magnitude of the
 /// reference (`Reference.relativeError`). The sums here have at most 576 terms (LeNet-5's
 /// conv2: 20 x 5 x 5 products per output, 9 x 64 positions per weight gradient); the
-/// largest error measured over all variants was 3.6e-7 (a Winograd weight gradient; direct
-/// passes 3.0e-7). `directTolerance` allows about thirty times that, Winograd's transforms
-/// (which scale and difference their inputs before the GEMMs) twice as much again, while an
-/// indexing mistake (a term missed, doubled or misplaced) gives errors of order 1e-2.
+/// largest error measured over the direct and F(2x2,3x3) variants was 5.7e-7 (direct passes
+/// with chunks; F(2x2,3x3) 3.6e-7). `directTolerance` allows about twenty times that,
+/// Winograd's transforms (which scale and difference their inputs before the GEMMs) twice as
+/// much again: F(4x4,5x5), whose 8x8 tiles scale by up to 21/4 and whose G has entries like
+/// 2/9, measured up to 4.1e-6 (an input gradient of LeNet-5's conv2 shape), five times below
+/// it. An indexing mistake (a term missed, doubled or misplaced) gives errors of order 1e-2.
 final class ConvolutionReferenceTests: XCTestCase {
     static let directTolerance = 1e-5
     static let winogradTolerance = 2e-5

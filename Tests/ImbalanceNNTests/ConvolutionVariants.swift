@@ -228,6 +228,42 @@ extension ConvolutionVariant {
             name: "no bias, Winograd", filters: 4, kernel: 3, padding: 1, bias: false,
             input: [3, 3, 6, 6], tuning: ConvolutionTuning(winograd: .always),
             expect: allOf(winogradAll)))
+        // Winograd F(4x4,5x5): maps whose outputs are not a multiple of 4 (partial tiles),
+        // pads 0, 2 and 4 (the adjoint's 4, 2 and 0), one and several images per chunk, and
+        // LeNet-5's conv2 shape with channel counts across a vector (20 and 17).
+        let five = ConvolutionTuning(winograd5x5: .always, winogradTiles: 12)
+        let fiveTiles: (ConvolutionPlan) -> [(String, Bool)] = {
+            [("F(4x4,5x5) tiles", $0.winograd?.forward.kernel == 5)]
+        }
+        v.append(ConvolutionVariant(
+            name: "Winograd 5x5, pad 0, odd sizes, one image per chunk", filters: 4, kernel: 5,
+            input: [3, 3, 9, 7], tuning: five,
+            expect: allOf(winogradAll, fiveTiles) + { p in
+                [("3 Winograd chunks", p.winograd?.chunks.chunkCount == 3)]
+            }))
+        var fiveChunks = five
+        fiveChunks.winogradTiles = 40
+        v.append(ConvolutionVariant(
+            name: "Winograd 5x5, pad 2, chunks of 2 images, partial last chunk", filters: 3,
+            kernel: 5, padding: 2, input: [5, 2, 8, 6], tuning: fiveChunks,
+            expect: allOf(winogradAll, fiveTiles) + { p in
+                [("Winograd chunks of 2, three of them",
+                  p.winograd?.chunks.chunk == 2 && p.winograd?.chunks.chunkCount == 3)]
+            }))
+        v.append(ConvolutionVariant(
+            name: "Winograd 5x5, pad 4, no bias", filters: 2, kernel: 5, padding: 4, bias: false,
+            input: [2, 3, 5, 6], tuning: five, expect: allOf(winogradAll, fiveTiles)))
+        v.append(ConvolutionVariant(
+            name: "Winograd 5x5 by its rule, LeNet-5's conv2 shape (20 -> 17 channels)",
+            filters: 17, kernel: 5, input: [3, 20, 12, 12],
+            tuning: ConvolutionTuning(winograd5x5: .automatic),
+            expect: allOf(winogradAll, fiveTiles) + { p in
+                [("one Winograd chunk", p.winograd?.chunks.chunkCount == 1)]
+            }, finiteDifferences: false))
+        v.append(ConvolutionVariant(
+            name: "5x5 in the standard tuning: direct (Winograd 5x5 off in engine 0.6.0)",
+            filters: 17, kernel: 5, input: [2, 20, 12, 12],
+            expect: allOf(direct), finiteDifferences: false))
         // Fused max pooling: LeNet-5's pairs (5x5 then 2/2), with and without kernel rows.
         let fusedPlain = ConvolutionTuning(columnBudget: 1, minimumColumns: 1,
                                            kernelRows: .never)
