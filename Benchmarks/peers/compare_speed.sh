@@ -5,6 +5,7 @@
 # (medians over rounds) and the ratio ImbalanceBench / PyTorch, and writes a JSON summary.
 #
 #   Benchmarks/peers/compare_speed.sh [--cases LIST] [--rounds N] [--repeats N] [--out FILE]
+#                                     [--bench-flags FLAGS]
 #
 #   --cases    comma-separated MODEL:BATCH:THREADS (default
 #              lenet5:64:1,lenet5:64:2,allcnn:64:1,allcnn:64:2,resnet10:64:1,resnet10:64:2);
@@ -15,6 +16,9 @@
 #              training steps per timed run (defaults 200 and 10)
 #   --out      the JSON summary (default reports/perf/peers-YYYY-MM-DD.json under the repo)
 #   --keep DIR keep every run's JSON in DIR (default: a temporary directory, removed)
+#   --bench-flags FLAGS
+#              extra flags for every `imbench bench` run, e.g. "--winograd-5x5" to measure a
+#              variant the standard engine does not run yet (recorded as imbenchFlags)
 #
 # Environment: IMBENCH (default .build/release/imbench, else ./imbench, which builds first),
 # IMBENCH_PEERS_VENV (setup.sh's environment).
@@ -34,6 +38,7 @@ iters_lenet=200
 iters_cifar=10
 out="$root/reports/perf/peers-$(date +%Y-%m-%d).json"
 keep=""
+bench_flags=""
 need() { [[ $# -ge 2 && -n "$2" ]] || { echo "compare_speed.sh: $1 needs a value" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -45,6 +50,7 @@ while [[ $# -gt 0 ]]; do
         --iterations-cifar) need "$@"; iters_cifar="$2"; shift 2 ;;
         --out) need "$@"; out="$2"; shift 2 ;;
         --keep) need "$@"; keep="$2"; shift 2 ;;
+        --bench-flags) need "$@"; bench_flags="$2"; shift 2 ;;
         *) echo "compare_speed.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -86,7 +92,7 @@ for spec in "${case_list[@]}"; do
         err="$runs/imbench-$name-r$r.err"
         # stderr shown live and kept for the skip message; pipefail keeps imbench's status.
         if ! { OPENBLAS_NUM_THREADS="$threads" "$imbench" bench --model "$model" --batch "$batch" \
-                --threads "$threads" --iterations "$iters" --repeats "$repeats" \
+                --threads "$threads" --iterations "$iters" --repeats "$repeats" $bench_flags \
                 --output "$runs/imbench-$name-r$r.json" 2>&1 1>&3 | tee "$err" >&2; } 3>&1; then
             msg="$model: imbench bench --model $model failed ($(grep -v '^ *training run' "$err" | tail -1)); case skipped"
             echo "compare_speed.sh: $msg" >&2
@@ -104,4 +110,5 @@ done
 cut -d' ' -f1-3 /proc/loadavg > "$runs/load-end.txt" 2>/dev/null || true
 
 version="$("$imbench" --version 2>/dev/null | head -1 || true)"
-"$py" "$here/peer_report.py" speed "$runs" --out "$out" --imbench-version "${version:-unknown}"
+"$py" "$here/peer_report.py" speed "$runs" --out "$out" --imbench-version "${version:-unknown}" \
+    --imbench-flags "$bench_flags"

@@ -198,6 +198,9 @@ def speed(args):
                     "loadAverage": load_avg},
         "pytorch": env,
         "imbenchVersion": args.imbench_version,
+        # Extra `imbench bench` flags of every ImbalanceBench run (hidden tuning flags that
+        # measure a variant the standard engine does not run); empty for the engine itself.
+        "imbenchFlags": args.imbench_flags,
         "method": "per case: imbench bench and bench_peer.py alternate (A B A B ...), one round each; "
                   "each run reports the median of its timed repeats; the table shows the median over "
                   "rounds and the ratio ImbalanceBench / PyTorch",
@@ -247,6 +250,7 @@ def main(argv=None):
     p.add_argument("runs")
     p.add_argument("--out", required=True)
     p.add_argument("--imbench-version", default=None)
+    p.add_argument("--imbench-flags", default="")
     p.set_defaults(run=speed)
     args = ap.parse_args(argv)
     args.run(args)

@@ -59,10 +59,10 @@ public func winogradElements(kernel: Int) -> Int {
     return side * side
 }
 
-/// G of F(4x4,5x5) (8 x 5, row-major), the matrix `scripts/make_winograd_tiles.py` derives
-/// and prints in Sources/CGEMM/winograd_f45_tiles.h; each entry the Float nearest the
-/// fraction.
-private let g45: [Float] = {
+/// The columns of G of F(4x4,5x5) (8 x 5), the matrix `scripts/make_winograd_tiles.py`
+/// derives and prints in Sources/CGEMM/winograd_f45_tiles.h; each entry the Float nearest
+/// the fraction. Column l holds the eight tile rows' weights of filter tap l.
+private let g45Columns: [SIMD8<Float>] = {
     let rows: [[(Float, Float)]] = [
         [(1, 1), (0, 1), (0, 1), (0, 1), (0, 1)],
         [(-2, 9), (-2, 9), (-2, 9), (-2, 9), (-2, 9)],
@@ -73,8 +73,9 @@ private let g45: [Float] = {
         [(-32, 45), (16, 45), (-8, 45), (4, 45), (-2, 45)],
         [(0, 1), (0, 1), (0, 1), (0, 1), (-1, 1)],
     ]
-    return rows.flatMap { $0.map { $0.0 / $0.1 } }
+    return (0..<5).map { l in SIMD8<Float>((0..<8).map { rows[$0][l].0 / rows[$0][l].1 }) }
 }()
+
 
 /// U = G g G^T for every (filter, channel) pair, written as `winogradElements(kernel:)`
 /// matrices (C, F).
@@ -122,37 +123,35 @@ public func winogradTransformFilters(_ weights: UnsafePointer<Float>, filters: I
     }
 }
 
-/// U = G g G^T of F(4x4,5x5): t = G g (8 x 5), then U = t G^T (8 x 8), each element a
-/// sum in index order, pair by pair (any split across workers gives the same bits).
+/// U = G g G^T of F(4x4,5x5): t = G g (8 x 5, a column of eight per tap column), then
+/// U = t G^T (8 x 8, a row of eight per tile row), each element a sum over the five taps in
+/// order; pair by pair, so any split across workers gives the same bits.
 private func transformFilters45(_ weights: UnsafePointer<Float>, filters: Int, channels: Int,
                                 adjoint: Bool, into u: UnsafeMutablePointer<Float>) {
-    let plane = filters * channels
-    g45.withUnsafeBufferPointer { gp in
-        let g = gp.baseAddress!
-        Parallel.forEachRange(filters, pieces: Parallel.pieces(forElements: 64 * plane)) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 65) { scratch in
-            let k = scratch.baseAddress!, t = k + 25
-            for f in range {
-                for c in 0..<channels {
-                    let w = weights + (f * channels + c) * 25
-                    for i in 0..<25 { k[i] = adjoint ? w[24 - i] : w[i] }
-                    for i in 0..<8 {
-                        for j in 0..<5 {
-                            var sum: Float = 0
-                            for l in 0..<5 { sum += g[5 * i + l] * k[5 * l + j] }
-                            t[5 * i + j] = sum
-                        }
+    let plane = filters * channels, g = g45Columns
+    Parallel.forEachRange(filters, pieces: Parallel.pieces(forElements: 64 * plane)) { range in
+        for f in range {
+            for c in 0..<channels {
+                let w = weights + (f * channels + c) * 25
+                @inline(__always) func k(_ i: Int) -> Float { adjoint ? w[24 - i] : w[i] }
+                // t[j] = column j of G g: sum over taps l of G[:, l] * g[l][j].
+                var t = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
+                         SIMD8<Float>())
+                withUnsafeMutableBytes(of: &t) { raw in
+                    let t = raw.baseAddress!.assumingMemoryBound(to: SIMD8<Float>.self)
+                    for j in 0..<5 {
+                        var sum = g[0] * k(j)
+                        for l in 1..<5 { sum += g[l] * k(5 * l + j) }
+                        t[j] = sum
                     }
+                    // Row i of U = sum over taps l of t[l][i] * G[:, l]^T.
                     let at = adjoint ? (f * channels + c) : (c * filters + f)
                     for i in 0..<8 {
-                        for j in 0..<8 {
-                            var sum: Float = 0
-                            for l in 0..<5 { sum += t[5 * i + l] * g[5 * j + l] }
-                            u[(8 * i + j) * plane + at] = sum
-                        }
+                        var row = g[0] * t[0][i]
+                        for l in 1..<5 { row += g[l] * t[l][i] }
+                        for j in 0..<8 { u[(8 * i + j) * plane + at] = row[j] }
                     }
                 }
-            }
             }
         }
     }
@@ -278,33 +277,35 @@ public func winogradTransformFilterGradient(_ du: UnsafePointer<Float>, filters:
 }
 
 /// dg = G^T dU G of F(4x4,5x5): s = G^T dU (5 x 8), then dg = s G (5 x 5), each element a
-/// sum in index order, pair by pair (any split across workers gives the same bits).
+/// sum over the eight tile rows in order; pair by pair, so any split across workers gives
+/// the same bits.
 private func transformFilterGradient45(_ du: UnsafePointer<Float>, filters: Int,
                                        channels: Int,
                                        into weightGradient: UnsafeMutablePointer<Float>) {
-    let plane = filters * channels
-    g45.withUnsafeBufferPointer { gp in
-        let g = gp.baseAddress!
-        Parallel.forEachRange(plane, pieces: Parallel.pieces(forElements: 64 * plane)) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { buffer in
-            let s = buffer.baseAddress!
-            for at in range {
-                for k in 0..<5 {
-                    for j in 0..<8 {
-                        var sum: Float = 0
-                        for i in 0..<8 { sum += g[5 * i + k] * du[(8 * i + j) * plane + at] }
-                        s[8 * k + j] = sum
-                    }
+    let plane = filters * channels, g = g45Columns
+    Parallel.forEachRange(plane, pieces: Parallel.pieces(forElements: 64 * plane)) { range in
+        for at in range {
+            // Row k of s: sum over tile rows i of G[i][k] * dU[i][:].
+            var rows = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
+                        SIMD8<Float>())
+            withUnsafeMutableBytes(of: &rows) { raw in
+                let s = raw.baseAddress!.assumingMemoryBound(to: SIMD8<Float>.self)
+                var d = SIMD8<Float>()
+                for k in 0..<5 { s[k] = SIMD8<Float>() }
+                for i in 0..<8 {
+                    for j in 0..<8 { d[j] = du[(8 * i + j) * plane + at] }
+                    for k in 0..<5 { s[k] = i == 0 ? g[k][0] * d : s[k] + g[k][i] * d }
                 }
+                // dg[k][l] = sum over j of s[k][j] * G[j][l].
                 let out = weightGradient + at * 25
                 for k in 0..<5 {
                     for l in 0..<5 {
-                        var sum: Float = 0
-                        for j in 0..<8 { sum += s[8 * k + j] * g[5 * j + l] }
+                        let p = s[k] * g[l]
+                        var sum = p[0]
+                        for j in 1..<8 { sum += p[j] }
                         out[5 * k + l] = sum
                     }
                 }
-            }
             }
         }
     }
