@@ -111,4 +111,4 @@ cut -d' ' -f1-3 /proc/loadavg > "$runs/load-end.txt" 2>/dev/null || true
 
 version="$("$imbench" --version 2>/dev/null | head -1 || true)"
 "$py" "$here/peer_report.py" speed "$runs" --out "$out" --imbench-version "${version:-unknown}" \
-    --imbench-flags "$bench_flags"
+    --imbench-flags="$bench_flags"
