@@ -258,6 +258,22 @@ def main():
     out.append(macro("WG45_GRADIENT_TILE", ["T", "L", "S", "in", "rs", "cs", "out", "os"],
                      body))
 
+    # dX += B dV B^T, the adjoint of the input transform: columns first (w = B dV), then
+    # rows, each result added to what overlapping tiles put there before.
+    b_ = transposed(bt)
+    body = []
+    for j in range(A):
+        body += declare([f"e{i}_{j} = L((in) + {A * i + j} * (is))" for i in range(A)])
+        body += declare(apply(b_, [f"e{i}_{j}" for i in range(A)], f"w{j}_"))
+    for k in range(A):
+        body += declare(apply(b_, [f"w{l}_{k}" for l in range(A)], f"x{k}_"))
+        body += [f"S((out) + {k} * (rs) + {l} * (cs), L((out) + {k} * (rs) + {l} * (cs)) + x{k}_{l});"
+                 for l in range(A)]
+    out.append("/* dX += B dV B^T for one tile: dV(8i + j) at in + (8i + j)*is, dX(k, l) at\n"
+               " * out + k*rs + l*cs. w{j}_{k} is (B dV)(k, j). */")
+    out.append(macro("WG45_INPUT_GRADIENT_TILE", ["T", "L", "S", "in", "is", "out", "rs", "cs"],
+                     body))
+
     out.append("/* G (8 x 5), for the filter transforms in Swift:\n"
                + "".join(" *   [" + ", ".join(str(v) for v in row) + "]\n" for row in g)
                + " */")

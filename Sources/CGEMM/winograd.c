@@ -142,6 +142,7 @@ static void zero_border(float *scratch, long hp, long wp, long cr, long h, long 
 #define WG_IN WG45_INPUT_TILE
 #define WG_OUT WG45_OUTPUT_TILE
 #define WG_GRAD WG45_GRADIENT_TILE
+#define WG_INGRAD WG45_INPUT_GRADIENT_TILE
 #include "winograd_body.h"
 
 #define WG_NAME f45_avx2
@@ -152,6 +153,7 @@ static void zero_border(float *scratch, long hp, long wp, long cr, long h, long 
 #define WG_IN WG45_INPUT_TILE
 #define WG_OUT WG45_OUTPUT_TILE
 #define WG_GRAD WG45_GRADIENT_TILE
+#define WG_INGRAD WG45_INPUT_GRADIENT_TILE
 #include "winograd_body.h"
 
 #define WG_NAME f45_baseline
@@ -162,6 +164,7 @@ static void zero_border(float *scratch, long hp, long wp, long cr, long h, long 
 #define WG_IN WG45_INPUT_TILE
 #define WG_OUT WG45_OUTPUT_TILE
 #define WG_GRAD WG45_GRADIENT_TILE
+#define WG_INGRAD WG45_INPUT_GRADIENT_TILE
 #include "winograd_body.h"
 
 #define WG_DISPATCH(m, fn, ...) do {                                                     \
@@ -187,6 +190,21 @@ void ib_winograd_input(long m, long images, long channels, long height, long wid
 void ib_winograd_output(long m, long images, long filters, long out_height, long out_width,
                         const float *mt, const float *bias, float *scratch, float *y) {
     WG_DISPATCH(m, wg_output, images, filters, out_height, out_width, mt, bias, scratch, y);
+}
+
+void ib_winograd_input_gradient(long images, long channels, long height, long width,
+                                long pad, const float *dvt, float *scratch, float *dx) {
+    switch (ib_gemm_isa()) {
+    case IB_GEMM_AVX512:
+        wg_input_gradient_f45_avx512(images, channels, height, width, pad, dvt, scratch, dx);
+        break;
+    case IB_GEMM_AVX2:
+        wg_input_gradient_f45_avx2(images, channels, height, width, pad, dvt, scratch, dx);
+        break;
+    default:
+        wg_input_gradient_f45_baseline(images, channels, height, width, pad, dvt, scratch, dx);
+        break;
+    }
 }
 
 void ib_winograd_output_gradient(long m, long images, long filters, long out_height,

@@ -101,6 +101,37 @@ WG_ATTR static void WG_FN(wg_gradient)(long images, long filters, long oh, long 
     }
 }
 
+#ifdef WG_INGRAD
+/* The adjoint of wg_input: dX = the sum over tiles of B dV B^T, placed where each tile's
+ * inputs came from (tiles overlap by a - m rows and columns, added in tile order), the
+ * padding dropped. */
+WG_ATTR static void WG_FN(wg_input_gradient)(long images, long channels, long h, long w,
+                                             long pad, const float *dvt, float *scratch,
+                                             float *dx) {
+    long th = tiles_of(h + 2 * pad - (WG_A - WG_M), WG_M);
+    long tw = tiles_of(w + 2 * pad - (WG_A - WG_M), WG_M);
+    long hp = WG_M * th + WG_A - WG_M, wp = WG_M * tw + WG_A - WG_M;
+    long cr = channels, tiles = th * tw, rs = wp * cr, is = images * tiles * channels;
+    for (long image = 0; image < images; image++) {
+        memset(scratch, 0, (size_t)(hp * wp * cr) * sizeof(float));
+        for (long ty = 0; ty < th; ty++) {
+            for (long tx = 0; tx < tw; tx++) {
+                const float *in = dvt + (image * tiles + ty * tw + tx) * channels;
+                float *base = scratch + (WG_M * ty * wp + WG_M * tx) * cr;
+                long c = 0;
+                for (; c + WG_W <= cr; c += WG_W)
+                    WG_INGRAD(WG_V, WG_LOADV, WG_STOREV, in + c, is, base + c, rs, cr);
+                for (; c < cr; c++)
+                    WG_INGRAD(float, WG_LOADS, WG_STORES, in + c, is, base + c, rs, cr);
+            }
+        }
+        float *dst = dx + image * channels * h * w;
+        for (long y = 0; y < h; y++)
+            ib_transpose(w, cr, scratch + ((y + pad) * wp + pad) * cr, cr, dst + y * w, h * w);
+    }
+}
+#endif
+
 #undef WG_NAME
 #undef WG_ATTR
 #undef WG_V
@@ -109,6 +140,7 @@ WG_ATTR static void WG_FN(wg_gradient)(long images, long filters, long oh, long 
 #undef WG_IN
 #undef WG_OUT
 #undef WG_GRAD
+#undef WG_INGRAD
 #undef WG_FN
 #undef WG_CAT
 #undef WG_CAT2

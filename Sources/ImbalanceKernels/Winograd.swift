@@ -205,6 +205,32 @@ public func winogradTransformOutput(_ m: UnsafePointer<Float>, images: Int,
                        output)
 }
 
+// MARK: - Input gradient from the output gradient's tiles (F(4x4,5x5))
+
+/// The GEMMs of the input gradient through the forward's tiles: dV[xi] (P, C) = Z[xi]
+/// (P, F) * U[xi]^T, U the forward's transformed filters (C, F) and Z the output gradient's
+/// tiles (`winogradTransformOutputGradient`).
+public func winogradMultiplyData(_ z: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
+                                 filters: Int, channels: Int, columns p: Int, elements: Int,
+                                 into dv: UnsafeMutablePointer<Float>) {
+    for xi in 0..<elements {
+        BLAS.sgemm(transA: false, transB: true, m: p, n: channels, k: filters, alpha: 1,
+                   a: z + xi * filters * p, lda: filters, b: u + xi * filters * channels,
+                   ldb: filters, beta: 0, c: dv + xi * channels * p, ldc: channels)
+    }
+}
+
+/// dX (N, C, H, W) = the adjoint of `winogradTransformInput` applied to dV (`s.elements`
+/// matrices (P, C)): each tile's B dV B^T added where its inputs came from, in tile order,
+/// the padding dropped. F(4x4,5x5) only; `scratch` holds `winogradInputScratchSize(s)` floats.
+public func winogradTransformInputGradient(_ dv: UnsafePointer<Float>, images: Int,
+                                           _ s: WinogradShape,
+                                           scratch: UnsafeMutablePointer<Float>,
+                                           into dX: UnsafeMutablePointer<Float>) {
+    precondition(s.kernel == 5, "the input-gradient transform is F(4x4,5x5)'s")
+    ib_winograd_input_gradient(images, s.channels, s.height, s.width, s.pad, dv, scratch, dX)
+}
+
 // MARK: - Weight gradient
 
 /// Z = A dY A^T for every filter and tile of `images` images' output gradients, as

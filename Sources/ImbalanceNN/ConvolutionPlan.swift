@@ -82,15 +82,27 @@ public struct ChunkPlan: Sendable, Equatable {
 }
 
 /// The Winograd passes of a 3x3 or 5x5 stride-1 layer: the forward convolution, the
-/// adjoint one that gives the input gradient (the output gradient convolved with the
-/// rotated filters, pad (k - 1) - p), and their common chunking by tiles.
+/// adjoint one that gives F(2x2,3x3)'s input gradient (the output gradient convolved with
+/// the rotated filters, pad (k - 1) - p), and their common chunking by tiles.
+///
+/// F(4x4,5x5) takes its input gradient through the forward's tiles instead
+/// (`transposesData`): dV = Z U^T from the output gradient's tiles Z, then dX = B dV B^T
+/// added over overlapping tiles. Its adjoint would have (OH + 4)^2 / OH^2 times the tiles
+/// (nine per image against four for LeNet-5's conv2) and transform F channels, not C.
 public struct WinogradPlan: Sendable, Equatable {
     public let forward: WinogradShape
     public let adjoint: WinogradShape
     public let chunks: ChunkPlan
 
-    /// Tiles per image that chunks are sized by: the larger of the two convolutions'.
-    public var tilesPerImage: Int { max(forward.tilesPerImage, adjoint.tilesPerImage) }
+    /// Whether the input gradient goes through the forward's tiles (F(4x4,5x5)) rather
+    /// than the adjoint convolution.
+    public var transposesData: Bool { forward.kernel == 5 }
+
+    /// Tiles per image that chunks are sized by: the larger of the convolutions' that run.
+    public var tilesPerImage: Int {
+        transposesData ? forward.tilesPerImage
+            : max(forward.tilesPerImage, adjoint.tilesPerImage)
+    }
 }
 
 /// Everything about how a convolution computes one batch, worked out from shapes and
@@ -167,7 +179,7 @@ public struct ConvolutionPlan: Sendable, Equatable {
                                     width: g.width, pad: g.padH, kernel: k)
             let adj = WinogradShape(channels: filters, filters: g.channels, height: g.outHeight,
                                     width: g.outWidth, pad: k - 1 - g.padH, kernel: k)
-            let tiles = max(fwd.tilesPerImage, adj.tilesPerImage)
+            let tiles = five ? fwd.tilesPerImage : max(fwd.tilesPerImage, adj.tilesPerImage)
             let target = t.winogradTiles * 16 / fwd.elements
             winograd = WinogradPlan(forward: fwd, adjoint: adj,
                                     chunks: ChunkPlan(images: n, most: target / tiles))

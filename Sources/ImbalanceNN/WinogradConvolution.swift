@@ -5,8 +5,10 @@ import ImbalanceKernels
 /// images sized by tiles (`plan.winograd`). E = 16 or 64 transformed elements per tile.
 ///
 /// Forward: U = G g G^T once per pass, then per chunk the input tiles' transform V, the E
-/// GEMMs M = V U and the output transform. Input gradient: the same convolution of dY with
-/// the rotated, transposed filters at pad (k - 1) - p (`WinogradPlan.adjoint`). Weight
+/// GEMMs M = V U and the output transform. Input gradient: for F(2x2,3x3) the same
+/// convolution of dY with the rotated, transposed filters at pad (k - 1) - p
+/// (`WinogradPlan.adjoint`), for F(4x4,5x5) through the forward's tiles
+/// (`WinogradPlan.transposesData`). Weight
 /// gradient: per chunk dU += Z^T V from the output gradient's tiles Z (2.25 or 6.25 times
 /// fewer multiplies than im2col + GEMM); groups sum their own dU, added in group order, and
 /// dW = G^T dU G at the end. The bias gradient is `BiasGradient`'s, the same sum as the
@@ -63,6 +65,12 @@ final class WinogradConvolution: ConvolutionAlgorithm {
                       weights w: UnsafePointer<Float>,
                       inputGradient dX: UnsafeMutablePointer<Float>) {
         let tiles = tiling(plan)
+        if tiles.transposesData {
+            winogradTransformFilters(w, filters: plan.filters, channels: plan.geometry.channels,
+                                     kernel: tiles.forward.kernel, adjoint: false,
+                                     into: transformed.pointer)
+            return transposedData(dY.batchGradient(.winograd), tiles, into: dX)
+        }
         winogradTransformFilters(w, filters: plan.filters, channels: plan.geometry.channels,
                                  kernel: tiles.forward.kernel, adjoint: true,
                                  into: transformed.pointer)
@@ -95,6 +103,26 @@ final class WinogradConvolution: ConvolutionAlgorithm {
             winogradTransformOutput(m, images: count, s, bias: bias,
                                     scratch: planes[worker].pointer,
                                     into: destination + start * outImage)
+        }
+    }
+
+    /// dX through the forward's tiles (`WinogradPlan.transposesData`): per chunk the output
+    /// gradient's tiles Z, dV = Z U^T in E GEMMs, and dX = B dV B^T over the tiles.
+    private func transposedData(_ dY: UnsafePointer<Float>, _ wp: WinogradPlan,
+                                into dX: UnsafeMutablePointer<Float>) {
+        let s = wp.forward, u = transformed.pointer
+        let inImage = s.channels * s.height * s.width
+        let outImage = s.filters * s.outHeight * s.outWidth
+        wp.chunks.forEachChunk { _, worker, start, count in
+            let z = products[worker].pointer, dv = inputs[worker].pointer
+            let scratch = planes[worker].pointer
+            winogradTransformOutputGradient(dY + start * outImage, images: count, s,
+                                            scratch: scratch, into: z)
+            winogradMultiplyData(z, u, filters: s.filters, channels: s.channels,
+                                 columns: count * s.tilesPerImage, elements: s.elements,
+                                 into: dv)
+            winogradTransformInputGradient(dv, images: count, s, scratch: scratch,
+                                           into: dX + start * inImage)
         }
     }
 
@@ -154,8 +182,9 @@ extension WinogradPlan {
     /// Floats of one worker's scratch (the channel-minor planes of a transform), for
     /// either convolution.
     public var planeFloats: Int {
-        max(winogradInputScratchSize(forward), winogradInputScratchSize(adjoint),
-            winogradOutputScratchSize(forward), winogradOutputScratchSize(adjoint))
+        let own = max(winogradInputScratchSize(forward), winogradOutputScratchSize(forward))
+        if transposesData { return own }
+        return max(own, winogradInputScratchSize(adjoint), winogradOutputScratchSize(adjoint))
     }
 
     /// Pieces that share the scratch planes: a batch that is a single chunk splits its

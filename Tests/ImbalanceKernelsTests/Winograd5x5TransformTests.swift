@@ -2,7 +2,8 @@ import ImbalanceKernels
 import XCTest
 
 /// The channel-minor Winograd F(4x4,5x5) tile transforms (CGEMM's winograd.c with the
-/// generated winograd_f45_tiles.h) against their definitions in double precision, and
+/// generated winograd_f45_tiles.h: input, output, output gradient, and the input gradient
+/// B dV B^T summed over overlapping tiles) against their definitions in double precision, and
 /// against each other across instruction-set paths bit for bit.
 ///
 /// Their coefficients are not all +-1, so a definition written one element at a time would
@@ -187,6 +188,51 @@ final class Winograd5x5TransformTests: XCTestCase {
                 assertNear(y, want, size, what)
                 assertSameBits(y, first, what)
                 first = first ?? y
+            }
+        }
+    }
+
+    func testInputGradientTransform() {
+        let b = (0..<8).map { i in (0..<8).map { j in Self.bt[j][i] } }  // B (8 x 8)
+        for (n, c) in Self.cases.enumerated() where c.range == nil {
+            let s = WinogradShape(channels: c.channels, filters: 1, height: c.height,
+                                  width: c.width, pad: c.pad, kernel: 5)
+            let p = c.images * s.tilesPerImage, ch = c.channels
+            let dv = WinogradTransformTests.values(64 * p * ch, seed: UInt64(400 + n))
+            var want = [Double](repeating: 0, count: c.images * ch * c.height * c.width)
+            var size = want
+            for image in 0..<c.images {
+                for k in 0..<ch {
+                    for ty in 0..<s.tilesHigh {
+                        for tx in 0..<s.tilesWide {
+                            let tile = image * s.tilesPerImage + ty * s.tilesWide + tx
+                            let d: [[Double]] = (0..<8).map { i in (0..<8).map { j in
+                                Double(dv[((8 * i + j) * p + tile) * ch + k])
+                            } }
+                            let (x, sz) = Self.sandwich(b, d, b)
+                            for i in 0..<8 { for j in 0..<8 {
+                                let y = 4 * ty + i - c.pad, xx = 4 * tx + j - c.pad
+                                guard y >= 0, y < c.height, xx >= 0, xx < c.width else { continue }
+                                let at = ((image * ch + k) * c.height + y) * c.width + xx
+                                want[at] += x[i][j]; size[at] += sz[i][j]
+                            } }
+                        }
+                    }
+                }
+            }
+            var first: [Float]?
+            for path in Self.paths {
+                XCTAssertTrue(BLAS.force(path))
+                var dx = [Float](repeating: .nan, count: want.count)
+                var scratch = [Float](repeating: .nan, count: winogradInputScratchSize(s))
+                dv.withUnsafeBufferPointer { dp in
+                    winogradTransformInputGradient(dp.baseAddress!, images: c.images, s,
+                                                   scratch: &scratch, into: &dx)
+                }
+                let what = "input gradient, \(path), case \(n) \(c)"
+                assertNear(dx, want, size, what)
+                assertSameBits(dx, first, what)
+                first = first ?? dx
             }
         }
     }

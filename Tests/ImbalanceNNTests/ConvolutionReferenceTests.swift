@@ -21,7 +21,7 @@ import ImbalanceReferences
 /// with chunks; F(2x2,3x3) 3.6e-7). `directTolerance` allows about twenty times that,
 /// Winograd's transforms (which scale and difference their inputs before the GEMMs) twice as
 /// much again: F(4x4,5x5), whose 8x8 tiles scale by up to 21/4 and whose G has entries like
-/// 2/9, measured up to 4.1e-6 (an input gradient of LeNet-5's conv2 shape), five times below
+/// 2/9, measured up to 3.9e-6 (a weight gradient of LeNet-5's conv2 shape), five times below
 /// it. An indexing mistake (a term missed, doubled or misplaced) gives errors of order 1e-2.
 final class ConvolutionReferenceTests: XCTestCase {
     static let directTolerance = 1e-5

@@ -43,4 +43,10 @@ void ib_winograd_output(long m, long images, long filters, long out_height, long
 void ib_winograd_output_gradient(long m, long images, long filters, long out_height,
                                  long out_width, long f0, long f1, const float *dy,
                                  float *scratch, float *zt);
+/* F(4x4,5x5) only: dX (N, C, H, W) from dV^T, 64 matrices (P, C), the adjoint of
+ * ib_winograd_input (dX = the sum over tiles of B dV B^T where each tile's inputs came
+ * from, added in tile order; padding dropped). `scratch` holds ib_winograd_input_scratch
+ * floats. */
+void ib_winograd_input_gradient(long images, long channels, long height, long width,
+                                long pad, const float *dvt, float *scratch, float *dx);
 #endif
