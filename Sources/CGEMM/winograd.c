@@ -100,72 +100,24 @@ static void zero_border(float *scratch, long hp, long wp, long cr, long h, long 
     }
 }
 
-/* One body per (tile size, instruction set). */
-#define WG_AVX512 __attribute__((target("avx512f")))
-#define WG_AVX2 __attribute__((target("avx2")))
-
-#define WG_NAME f23_avx512
-#define WG_ATTR WG_AVX512
-#define WG_V wg_v16
+/* One body per (tile size, instruction set): winograd_isas.h includes winograd_body.h for
+ * each instruction set with the tile size's macros below. */
+#define WG_KIND f23
 #define WG_M 2
 #define WG_A 4
 #define WG_IN WG_INPUT_TILE
 #define WG_OUT WG_OUTPUT_TILE
 #define WG_GRAD WG_GRADIENT_TILE
-#include "winograd_body.h"
+#include "winograd_isas.h"
 
-#define WG_NAME f23_avx2
-#define WG_ATTR WG_AVX2
-#define WG_V wg_v8
-#define WG_M 2
-#define WG_A 4
-#define WG_IN WG_INPUT_TILE
-#define WG_OUT WG_OUTPUT_TILE
-#define WG_GRAD WG_GRADIENT_TILE
-#include "winograd_body.h"
-
-#define WG_NAME f23_baseline
-#define WG_ATTR
-#define WG_V wg_v4
-#define WG_M 2
-#define WG_A 4
-#define WG_IN WG_INPUT_TILE
-#define WG_OUT WG_OUTPUT_TILE
-#define WG_GRAD WG_GRADIENT_TILE
-#include "winograd_body.h"
-
-#define WG_NAME f45_avx512
-#define WG_ATTR WG_AVX512
-#define WG_V wg_v16
+#define WG_KIND f45
 #define WG_M 4
 #define WG_A 8
 #define WG_IN WG45_INPUT_TILE
 #define WG_OUT WG45_OUTPUT_TILE
 #define WG_GRAD WG45_GRADIENT_TILE
 #define WG_INGRAD WG45_INPUT_GRADIENT_TILE
-#include "winograd_body.h"
-
-#define WG_NAME f45_avx2
-#define WG_ATTR WG_AVX2
-#define WG_V wg_v8
-#define WG_M 4
-#define WG_A 8
-#define WG_IN WG45_INPUT_TILE
-#define WG_OUT WG45_OUTPUT_TILE
-#define WG_GRAD WG45_GRADIENT_TILE
-#define WG_INGRAD WG45_INPUT_GRADIENT_TILE
-#include "winograd_body.h"
-
-#define WG_NAME f45_baseline
-#define WG_ATTR
-#define WG_V wg_v4
-#define WG_M 4
-#define WG_A 8
-#define WG_IN WG45_INPUT_TILE
-#define WG_OUT WG45_OUTPUT_TILE
-#define WG_GRAD WG45_GRADIENT_TILE
-#define WG_INGRAD WG45_INPUT_GRADIENT_TILE
-#include "winograd_body.h"
+#include "winograd_isas.h"
 
 #define WG_DISPATCH(m, fn, ...) do {                                                     \
     switch (ib_gemm_isa()) {                                                              \

@@ -1,8 +1,9 @@
 /* One instruction set's channel-minor transforms of one Winograd F(m x m, r x r), included
- * by winograd.c with WG_NAME (the functions' suffix), WG_ATTR (its target attribute), WG_V
- * (its vector type), WG_M and WG_A (output and input tile sizes: m and m + r - 1) and the
- * tile macros WG_IN, WG_OUT and WG_GRAD; channels past the last full vector go one at a
- * time through the same macros. */
+ * by winograd_isas.h with WG_NAME (the functions' suffix), WG_ATTR (its target attribute)
+ * and WG_V (its vector type), for the tile size winograd.c defined: WG_M and WG_A (output
+ * and input tile sizes, m and m + r - 1) and the tile macros WG_IN, WG_OUT, WG_GRAD and,
+ * for F(4x4,5x5), WG_INGRAD; channels past the last full vector go one at a time through
+ * the same macros. */
 #define WG_CAT2(a, b) a##_##b
 #define WG_CAT(a, b) WG_CAT2(a, b)
 #define WG_FN(name) WG_CAT(name, WG_NAME)
@@ -135,12 +136,6 @@ WG_ATTR static void WG_FN(wg_input_gradient)(long images, long channels, long h,
 #undef WG_NAME
 #undef WG_ATTR
 #undef WG_V
-#undef WG_M
-#undef WG_A
-#undef WG_IN
-#undef WG_OUT
-#undef WG_GRAD
-#undef WG_INGRAD
 #undef WG_FN
 #undef WG_CAT
 #undef WG_CAT2

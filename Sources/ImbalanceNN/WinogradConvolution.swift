@@ -29,9 +29,10 @@ final class WinogradConvolution: ConvolutionAlgorithm {
         guard let w = plan.winograd else { preconditionFailure("the plan has no Winograd tiling") }
         let c = plan.geometry.channels, f = plan.filters, e = w.forward.elements
         let workers = Parallel.workers(for: w.chunks.groups)
-        let floats = e * max(c, f) * w.chunks.chunk * w.tilesPerImage
-        growBuffers(&inputs, to: workers, floats: floats)
-        growBuffers(&products, to: workers, floats: floats)
+        let tiles = e * w.chunks.chunk * w.tilesPerImage
+        // V and dV have C columns, M and Z F; the adjoint convolution swaps the two.
+        growBuffers(&inputs, to: workers, floats: tiles * (w.transposesData ? c : max(c, f)))
+        growBuffers(&products, to: workers, floats: tiles * (w.transposesData ? f : max(c, f)))
         growBuffers(&planes, to: Parallel.workers(for: w.planePieces), floats: w.planeFloats)
         growBuffers(&gradients, to: w.chunks.groups, floats: e * c * f)
         if transformed.capacity < e * c * f { transformed = Tensor(shape: [e * c * f]) }

@@ -19,10 +19,7 @@ import XCTest
 final class Winograd5x5TransformTests: XCTestCase {
     override func tearDown() { _ = BLAS.force(nil) }
 
-    struct Case {
-        var images, channels, height, width, pad: Int
-        var range: Range<Int>? = nil
-    }
+    typealias Case = WinogradTransformTests.Case
 
     static let cases: [Case] = [
         Case(images: 1, channels: 1, height: 5, width: 5, pad: 0),
@@ -50,9 +47,7 @@ final class Winograd5x5TransformTests: XCTestCase {
         [0, 1, -1, 8, -8, 0.125, -0.125, 1],
     ]
 
-    static var paths: [BLAS.Path] {
-        BLAS.Path.allCases.filter { $0.rawValue <= BLAS.supportedPath.rawValue }
-    }
+    static var paths: [BLAS.Path] { WinogradTransformTests.paths }
 
     /// L . X . R^T for small dense matrices (X is rows(L)' x cols(R)'), and the same with
     /// every entry replaced by its magnitude (the size of the terms).
