@@ -118,6 +118,18 @@ struct Bench: ParsableCommand {
             ?? (model == "resnet10"
                 ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: size ?? 32, tuning: tuning)
                 : try Models.make(model, classes: classes, inputSize: size, tuning: tuning))
+        if winograd5x5 || winogradEverywhere {
+            // A measuring flag that changes nothing would report the standard engine under
+            // its name: the network must have a layer that takes it.
+            net.prepare(batch: batch)
+            let plans = net.convolutions.compactMap(\.plan)
+            if winograd5x5 && !plans.contains(where: { $0.winograd?.forward.kernel == 5 }) {
+                throw ValidationError("--winograd-5x5: \(model) has no 5x5 stride-1 convolution with at least 8 input channels and 16 filters, so the flag would change nothing")
+            }
+            if winogradEverywhere && !plans.contains(where: { $0.winograd?.forward.kernel == 3 }) {
+                throw ValidationError("--winograd-everywhere: \(model) has no 3x3 stride-1 convolution, so the flag would change nothing")
+            }
+        }
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)
         let shape = net.inputShape

@@ -69,6 +69,8 @@ final class TrainOptionTests: XCTestCase {
             (["bench", "--threads", "0"], ["--threads", "from 1 to"]),
             (["bench", "--repeats", "0"], ["--repeats", ">= 1"]),
             (["bench", "--output", "/nonexistent-imbench-dir/b.json"], ["--output", "does not exist"]),
+            (["bench", "--model", "allcnn", "--winograd-5x5"], ["--winograd-5x5", "allcnn has no 5x5"]),
+            (["bench", "--winograd-everywhere"], ["--winograd-everywhere", "lenet5 has no 3x3"]),
             (["demo", "--jobs", "0"], ["--jobs", "from 1 to"]),
             (["demo", "--dataset", "cifar10"], ["--dataset", "fashion-mnist, mnist"]),
             (["report", "--out", "x.md"], ["<records-dirs>"]),
