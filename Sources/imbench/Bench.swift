@@ -118,17 +118,9 @@ struct Bench: ParsableCommand {
             ?? (model == "resnet10"
                 ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: size ?? 32, tuning: tuning)
                 : try Models.make(model, classes: classes, inputSize: size, tuning: tuning))
-        if winograd5x5 || winogradEverywhere {
-            // A measuring flag that changes nothing would report the standard engine under
-            // its name: the network must have a layer that takes it.
+        if !switchedFlags.isEmpty || noFusedPooling || winogradTiles != nil {
             net.prepare(batch: batch)
-            let plans = net.convolutions.compactMap(\.plan)
-            if winograd5x5 && !plans.contains(where: { $0.winograd?.forward.kernel == 5 }) {
-                throw ValidationError("--winograd-5x5: \(model) has no 5x5 stride-1 convolution with at least 8 input channels and 16 filters, so the flag would change nothing")
-            }
-            if winogradEverywhere && !plans.contains(where: { $0.winograd?.forward.kernel == 3 }) {
-                throw ValidationError("--winograd-everywhere: \(model) has no 3x3 stride-1 convolution, so the flag would change nothing")
-            }
+            try refuseFlagsThatChangeNothing(net)
         }
         var rng = RandomStream(seed: 1)
         net.initialize(using: &rng)
@@ -217,6 +209,50 @@ struct Bench: ParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try enc.encode(result).write(to: URL(fileURLWithPath: output))
             print("written to \(output)")
+        }
+    }
+
+    /// The hidden on/off tuning flags given, each with the tuning that only it sets.
+    private var switchedFlags: [(flag: String, tuning: ConvolutionTuning)] {
+        var list: [(String, ConvolutionTuning)] = []
+        func only(_ flag: String, _ set: (inout ConvolutionTuning) -> Void) {
+            var t = ConvolutionTuning.standard
+            set(&t)
+            list.append((flag, t))
+        }
+        if noWinograd { only("--no-winograd") { $0.winograd = .never } }
+        if winogradEverywhere { only("--winograd-everywhere") { $0.winograd = .always } }
+        if winograd5x5 { only("--winograd-5x5") { $0.winograd5x5 = .automatic } }
+        if noKernelRows { only("--no-kernel-rows") { $0.kernelRows = .never } }
+        return list
+    }
+
+    /// A measuring flag that changes nothing would report the standard engine under its
+    /// name: each on/off flag must change some convolution's plan at this batch (plans are
+    /// pure values of shapes and tuning, compared with the standard tuning's),
+    /// `--no-fused-pooling` needs a convolution that the standard tuning fuses with the max
+    /// pooling after it, and `--winograd-tiles` a layer computed by Winograd.
+    private func refuseFlagsThatChangeNothing(_ net: Network) throws {
+        let plans = net.convolutions.compactMap(\.plan)
+        func replanned(_ p: ConvolutionPlan, _ t: ConvolutionTuning) -> ConvolutionPlan {
+            ConvolutionPlan(geometry: p.geometry, filters: p.filters, images: p.images, tuning: t)
+        }
+        for (flag, tuning) in switchedFlags
+        where !plans.contains(where: { replanned($0, tuning) != replanned($0, .standard) }) {
+            throw ValidationError("\(flag): no convolution of \(model) is computed differently with it at batch \(batch), so the run would measure the standard engine")
+        }
+        if noFusedPooling {
+            let fused = zip(net.layers, net.layers.dropFirst()).contains { pair in
+                guard let conv = pair.0 as? Convolution, pair.1 is MaxPool, let p = conv.plan
+                else { return false }
+                return replanned(p, .standard).fusesPooling
+            }
+            if !fused {
+                throw ValidationError("--no-fused-pooling: \(model) has no convolution fused with a max pooling, so the run would measure the standard engine")
+            }
+        }
+        if winogradTiles != nil && !plans.contains(where: { $0.winograd != nil }) {
+            throw ValidationError("--winograd-tiles: no convolution of \(model) is computed by Winograd at batch \(batch), so the option would change nothing")
         }
     }
 

@@ -82,9 +82,20 @@ final class Winograd5x5TransformTests: XCTestCase {
         XCTAssertGreaterThan(compared, 0, "\(what): nothing compared")
     }
 
-    func assertSameBits(_ got: [Float], _ first: [Float]?, _ what: String) {
-        guard let first else { return }
-        XCTAssertEqual(got.map(\.bitPattern), first.map(\.bitPattern), "\(what): paths differ")
+    /// Runs `compute` on every instruction-set path: each result near the definition, and
+    /// all of them the same bits.
+    func checkEveryPath(_ what: String, _ want: [Double], _ size: [Double],
+                        _ compute: () -> [Float]) {
+        var first: [Float]?
+        for path in Self.paths {
+            XCTAssertTrue(BLAS.force(path))
+            let got = compute(), label = "\(what), \(path)"
+            assertNear(got, want, size, label)
+            if let first {
+                XCTAssertEqual(got.map(\.bitPattern), first.map(\.bitPattern), "\(label): paths differ")
+            }
+            first = first ?? got
+        }
     }
 
     func testInputTransform() {
@@ -115,19 +126,14 @@ final class Winograd5x5TransformTests: XCTestCase {
                     }
                 }
             }
-            var first: [Float]?
-            for path in Self.paths {
-                XCTAssertTrue(BLAS.force(path))
+            checkEveryPath("input, case \(n) \(c)", want, size) {
                 var v = [Float](repeating: .nan, count: 64 * p * c.channels)
                 var scratch = [Float](repeating: .nan, count: winogradInputScratchSize(s))
                 x.withUnsafeBufferPointer { xp in
                     winogradTransformInput(xp.baseAddress!, images: c.images, s,
                                            scratch: &scratch, into: &v, channels: c.range)
                 }
-                let what = "input, \(path), case \(n) \(c)"
-                assertNear(v, want, size, what)
-                assertSameBits(v, first, what)
-                first = first ?? v
+                return v
             }
         }
     }
@@ -162,9 +168,7 @@ final class Winograd5x5TransformTests: XCTestCase {
                     }
                 }
             }
-            var first: [Float]?
-            for path in Self.paths {
-                XCTAssertTrue(BLAS.force(path))
+            checkEveryPath("output, case \(n) \(c)", want, size) {
                 var y = [Float](repeating: .nan, count: want.count)
                 var scratch = [Float](repeating: .nan, count: winogradOutputScratchSize(s))
                 m.withUnsafeBufferPointer { mp in
@@ -179,10 +183,7 @@ final class Winograd5x5TransformTests: XCTestCase {
                                                 scratch: &scratch, into: &y)
                     }
                 }
-                let what = "output, \(path), case \(n) \(c)"
-                assertNear(y, want, size, what)
-                assertSameBits(y, first, what)
-                first = first ?? y
+                return y
             }
         }
     }
@@ -215,19 +216,14 @@ final class Winograd5x5TransformTests: XCTestCase {
                     }
                 }
             }
-            var first: [Float]?
-            for path in Self.paths {
-                XCTAssertTrue(BLAS.force(path))
+            checkEveryPath("input gradient, case \(n) \(c)", want, size) {
                 var dx = [Float](repeating: .nan, count: want.count)
                 var scratch = [Float](repeating: .nan, count: winogradInputScratchSize(s))
                 dv.withUnsafeBufferPointer { dp in
                     winogradTransformInputGradient(dp.baseAddress!, images: c.images, s,
                                                    scratch: &scratch, into: &dx)
                 }
-                let what = "input gradient, \(path), case \(n) \(c)"
-                assertNear(dx, want, size, what)
-                assertSameBits(dx, first, what)
-                first = first ?? dx
+                return dx
             }
         }
     }
@@ -262,9 +258,7 @@ final class Winograd5x5TransformTests: XCTestCase {
                     }
                 }
             }
-            var first: [Float]?
-            for path in Self.paths {
-                XCTAssertTrue(BLAS.force(path))
+            checkEveryPath("gradient, case \(n) \(c)", want, size) {
                 var z = [Float](repeating: .nan, count: want.count)
                 var scratch = [Float](repeating: .nan, count: winogradOutputScratchSize(s))
                 dy.withUnsafeBufferPointer { dp in
@@ -272,10 +266,7 @@ final class Winograd5x5TransformTests: XCTestCase {
                                                     scratch: &scratch, into: &z,
                                                     filters: c.range)
                 }
-                let what = "gradient, \(path), case \(n) \(c)"
-                assertNear(z, want, size, what)
-                assertSameBits(z, first, what)
-                first = first ?? z
+                return z
             }
         }
     }
