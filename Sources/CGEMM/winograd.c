@@ -119,18 +119,18 @@ static void zero_border(float *scratch, long hp, long wp, long cr, long h, long 
 #define WG_INGRAD WG45_INPUT_GRADIENT_TILE
 #include "winograd_isas.h"
 
-#define WG_DISPATCH(m, fn, ...) do {                                                     \
+/* fn's copy for the GEMM's instruction-set path. */
+#define WG_ISA(fn, ...) do {                                                             \
     switch (ib_gemm_isa()) {                                                              \
-    case IB_GEMM_AVX512:                                                                  \
-        if (m == 4) fn##_f45_avx512(__VA_ARGS__); else fn##_f23_avx512(__VA_ARGS__);      \
-        break;                                                                            \
-    case IB_GEMM_AVX2:                                                                    \
-        if (m == 4) fn##_f45_avx2(__VA_ARGS__); else fn##_f23_avx2(__VA_ARGS__);          \
-        break;                                                                            \
-    default:                                                                              \
-        if (m == 4) fn##_f45_baseline(__VA_ARGS__); else fn##_f23_baseline(__VA_ARGS__);  \
-        break;                                                                            \
+    case IB_GEMM_AVX512: fn##_avx512(__VA_ARGS__); break;                                 \
+    case IB_GEMM_AVX2: fn##_avx2(__VA_ARGS__); break;                                     \
+    default: fn##_baseline(__VA_ARGS__); break;                                           \
     }                                                                                     \
+} while (0)
+
+/* fn's copy for tile size m (4: F(4x4,5x5), otherwise F(2x2,3x3)) and the path. */
+#define WG_DISPATCH(m, fn, ...) do {                                                     \
+    if (m == 4) WG_ISA(fn##_f45, __VA_ARGS__); else WG_ISA(fn##_f23, __VA_ARGS__);        \
 } while (0)
 
 void ib_winograd_input(long m, long images, long channels, long height, long width,
@@ -146,17 +146,7 @@ void ib_winograd_output(long m, long images, long filters, long out_height, long
 
 void ib_winograd_input_gradient(long images, long channels, long height, long width,
                                 long pad, const float *dvt, float *scratch, float *dx) {
-    switch (ib_gemm_isa()) {
-    case IB_GEMM_AVX512:
-        wg_input_gradient_f45_avx512(images, channels, height, width, pad, dvt, scratch, dx);
-        break;
-    case IB_GEMM_AVX2:
-        wg_input_gradient_f45_avx2(images, channels, height, width, pad, dvt, scratch, dx);
-        break;
-    default:
-        wg_input_gradient_f45_baseline(images, channels, height, width, pad, dvt, scratch, dx);
-        break;
-    }
+    WG_ISA(wg_input_gradient_f45, images, channels, height, width, pad, dvt, scratch, dx);
 }
 
 void ib_winograd_output_gradient(long m, long images, long filters, long out_height,

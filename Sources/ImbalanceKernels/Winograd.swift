@@ -76,7 +76,6 @@ private let g45Columns: [SIMD8<Float>] = {
     return (0..<5).map { l in SIMD8<Float>((0..<8).map { rows[$0][l].0 / rows[$0][l].1 }) }
 }()
 
-
 /// U = G g G^T for every (filter, channel) pair, written as `winogradElements(kernel:)`
 /// matrices (C, F).
 ///

@@ -66,15 +66,13 @@ final class WinogradConvolution: ConvolutionAlgorithm {
                       weights w: UnsafePointer<Float>,
                       inputGradient dX: UnsafeMutablePointer<Float>) {
         let tiles = tiling(plan)
+        // Through the forward's tiles, the forward's U; otherwise the adjoint's filters.
+        winogradTransformFilters(w, filters: plan.filters, channels: plan.geometry.channels,
+                                 kernel: tiles.forward.kernel, adjoint: !tiles.transposesData,
+                                 into: transformed.pointer)
         if tiles.transposesData {
-            winogradTransformFilters(w, filters: plan.filters, channels: plan.geometry.channels,
-                                     kernel: tiles.forward.kernel, adjoint: false,
-                                     into: transformed.pointer)
             return transposedData(dY.batchGradient(.winograd), tiles, into: dX)
         }
-        winogradTransformFilters(w, filters: plan.filters, channels: plan.geometry.channels,
-                                 kernel: tiles.forward.kernel, adjoint: true,
-                                 into: transformed.pointer)
         convolve(dY.batchGradient(.winograd), tiles.adjoint, chunks: tiles.chunks,
                  u: transformed.pointer, bias: nil, into: dX)
     }

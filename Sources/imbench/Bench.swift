@@ -118,7 +118,7 @@ struct Bench: ParsableCommand {
             ?? (model == "resnet10"
                 ? try Models.make(model, classes: classes, inputChannels: 3, inputSize: size ?? 32, tuning: tuning)
                 : try Models.make(model, classes: classes, inputSize: size, tuning: tuning))
-        if !switchedFlags.isEmpty || noFusedPooling || winogradTiles != nil {
+        if !switches.isEmpty || noFusedPooling || winogradTiles != nil {
             net.prepare(batch: batch)
             try refuseFlagsThatChangeNothing(net)
         }
@@ -212,18 +212,14 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// The hidden on/off tuning flags given, each with the tuning that only it sets.
-    private var switchedFlags: [(flag: String, tuning: ConvolutionTuning)] {
-        var list: [(String, ConvolutionTuning)] = []
-        func only(_ flag: String, _ set: (inout ConvolutionTuning) -> Void) {
-            var t = ConvolutionTuning.standard
-            set(&t)
-            list.append((flag, t))
-        }
-        if noWinograd { only("--no-winograd") { $0.winograd = .never } }
-        if winogradEverywhere { only("--winograd-everywhere") { $0.winograd = .always } }
-        if winograd5x5 { only("--winograd-5x5") { $0.winograd5x5 = .automatic } }
-        if noKernelRows { only("--no-kernel-rows") { $0.kernelRows = .never } }
+    /// The hidden on/off flags given that choose a convolution's methods, each with what it
+    /// sets in a tuning (`--no-fused-pooling` is checked on the network's layers instead).
+    private var switches: [(flag: String, set: (inout ConvolutionTuning) -> Void)] {
+        var list: [(flag: String, set: (inout ConvolutionTuning) -> Void)] = []
+        if noWinograd { list.append(("--no-winograd", { $0.winograd = .never })) }
+        if winogradEverywhere { list.append(("--winograd-everywhere", { $0.winograd = .always })) }
+        if winograd5x5 { list.append(("--winograd-5x5", { $0.winograd5x5 = .automatic })) }
+        if noKernelRows { list.append(("--no-kernel-rows", { $0.kernelRows = .never })) }
         return list
     }
 
@@ -237,8 +233,10 @@ struct Bench: ParsableCommand {
         func replanned(_ p: ConvolutionPlan, _ t: ConvolutionTuning) -> ConvolutionPlan {
             ConvolutionPlan(geometry: p.geometry, filters: p.filters, images: p.images, tuning: t)
         }
-        for (flag, tuning) in switchedFlags
-        where !plans.contains(where: { replanned($0, tuning) != replanned($0, .standard) }) {
+        for (flag, set) in switches {
+            var only = ConvolutionTuning.standard
+            set(&only)
+            if plans.contains(where: { replanned($0, only) != replanned($0, .standard) }) { continue }
             throw ValidationError("\(flag): no convolution of \(model) is computed differently with it at batch \(batch), so the run would measure the standard engine")
         }
         if noFusedPooling {
@@ -264,16 +262,13 @@ struct Bench: ParsableCommand {
         }
         if let columnBudget { t.columnBudget = columnBudget }
         if let bandBudget { t.bandBudget = bandBudget }
-        if noWinograd { t.winograd = .never }
-        if winogradEverywhere { t.winograd = .always }
-        if winograd5x5 { t.winograd5x5 = .automatic }
-        if noKernelRows { t.kernelRows = .never }
+        for (_, set) in switches { set(&t) }
+        if noFusedPooling { t.fusesPooling = false }
         if let winogradTiles { t.winogradTiles = winogradTiles }
         if let minimumColumns {
             t.minimumColumns = minimumColumns
             t.largeWeightColumns = minimumColumns
         }
-        if noFusedPooling { t.fusesPooling = false }
         let flags = ["columnBudget": "--column-budget", "bandBudget": "--band-budget",
                      "winogradTiles": "--winograd-tiles", "minimumColumns": "--minimum-columns",
                      "largeWeightColumns": "--minimum-columns"]

@@ -169,21 +169,7 @@ final class Winograd5x5TransformTests: XCTestCase {
                 }
             }
             checkEveryPath("output, case \(n) \(c)", want, size) {
-                var y = [Float](repeating: .nan, count: want.count)
-                var scratch = [Float](repeating: .nan, count: winogradOutputScratchSize(s))
-                m.withUnsafeBufferPointer { mp in
-                    if let bias {
-                        bias.withUnsafeBufferPointer { bp in
-                            winogradTransformOutput(mp.baseAddress!, images: c.images, s,
-                                                    bias: bp.baseAddress!, scratch: &scratch,
-                                                    into: &y)
-                        }
-                    } else {
-                        winogradTransformOutput(mp.baseAddress!, images: c.images, s, bias: nil,
-                                                scratch: &scratch, into: &y)
-                    }
-                }
-                return y
+                WinogradTransformTests.transformOutput(m, bias: bias, images: c.images, s)
             }
         }
     }

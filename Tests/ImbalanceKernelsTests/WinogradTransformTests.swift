@@ -172,6 +172,24 @@ final class WinogradTransformTests: XCTestCase {
         }
     }
 
+    /// `winogradTransformOutput` of `m` into a NaN-filled output, with scratch NaN-filled.
+    static func transformOutput(_ m: [Float], bias: [Float]?, images: Int,
+                                _ s: WinogradShape) -> [Float] {
+        var y = [Float](repeating: .nan, count: images * s.filters * s.outHeight * s.outWidth)
+        var scratch = [Float](repeating: .nan, count: winogradOutputScratchSize(s))
+        m.withUnsafeBufferPointer { mp in
+            guard let bias else {
+                return winogradTransformOutput(mp.baseAddress!, images: images, s, bias: nil,
+                                               scratch: &scratch, into: &y)
+            }
+            bias.withUnsafeBufferPointer { bp in
+                winogradTransformOutput(mp.baseAddress!, images: images, s,
+                                        bias: bp.baseAddress!, scratch: &scratch, into: &y)
+            }
+        }
+        return y
+    }
+
     func testOutputTransformMatchesDefinition() {
         for path in Self.paths {
             XCTAssertTrue(BLAS.force(path))
@@ -183,21 +201,7 @@ final class WinogradTransformTests: XCTestCase {
                 let p = c.images * s.tilesPerImage
                 let m = Self.values(16 * p * c.channels, seed: UInt64(100 + n))
                 let bias = n % 2 == 0 ? Self.values(c.channels, seed: UInt64(200 + n)) : nil
-                var y = [Float](repeating: .nan,
-                                count: c.images * c.channels * s.outHeight * s.outWidth)
-                var scratch = [Float](repeating: .nan, count: winogradOutputScratchSize(s))
-                m.withUnsafeBufferPointer { mp in
-                    if let bias {
-                        bias.withUnsafeBufferPointer { bp in
-                            winogradTransformOutput(mp.baseAddress!, images: c.images, s,
-                                                    bias: bp.baseAddress!, scratch: &scratch,
-                                                    into: &y)
-                        }
-                    } else {
-                        winogradTransformOutput(mp.baseAddress!, images: c.images, s, bias: nil,
-                                                scratch: &scratch, into: &y)
-                    }
-                }
+                let y = Self.transformOutput(m, bias: bias, images: c.images, s)
                 assertBits(y, Self.outputReference(m, bias: bias, c, s),
                            "output, \(path), case \(n) \(c)")
             }
